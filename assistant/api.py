@@ -1,0 +1,250 @@
+"""The ``Assistant`` facade that the chat, the CLI and the evaluation suite share.
+
+Example:
+    >>> bot = Assistant.from_paths(["corpus/"], settings=Settings(model="fake", progress=False))
+    >>> answer = bot.ask("Who did Zuckerberg call?")
+    >>> bot.article(answer.quotes[0].article_id).text[answer.quotes[0].start:answer.quotes[0].end] == answer.quotes[0].text
+    True
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant import answerability as ans
+from assistant.answer import make_answer, pick_quotes
+from assistant.embed import Embedder, make_embedder
+from assistant.errors import (
+    ArticleError, EmptyQuestionError, IndexMissingError, IndexStaleError, QuestionError, UnknownArticleError,
+)
+from assistant.followup import Turn, contextual_query, normalise_history
+from assistant.index import (
+    IndexData, build_index, embedding_cache, load_index, save_index, stale_reason, verify_index,
+)
+from assistant.ingest import article_files, read_article, source_fingerprint
+from assistant.retrieve import Params, neighbour_rows, search
+from assistant.settings import Settings
+from assistant.types import Answer, Article
+
+log = logging.getLogger(__name__)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
+SPEAKER_BOOST = 0.25
+
+
+@dataclass(frozen=True)
+class _State:
+    """An immutable snapshot; ``add`` swaps in a new one, so readers never lock."""
+
+    data: IndexData
+    by_id: dict[str, int]
+    paragraph_of_row: np.ndarray
+    first_row: np.ndarray
+
+    @classmethod
+    def of(cls, data: IndexData) -> "_State":
+        offsets = np.cumsum([0] + [len(a.paragraphs) + 1 for a in data.articles])
+        para = np.array([offsets[a] + data.articles[a].sentences[s].paragraph for a, s in data.units], dtype=np.int64)
+        first = np.cumsum([0] + [len(a.sentences) for a in data.articles])
+        return cls(data, {a.id: i for i, a in enumerate(data.articles)}, para, first)
+
+
+def _fix_command(paths: list[str], index_dir: str | None) -> str:
+    corpus = " ".join(f"--corpus {p}" for p in paths) or "--corpus corpus/"
+    return f"assistant index build {corpus} --index {index_dir or 'index/'}"
+
+
+class Assistant:
+    """Answers questions with verbatim, attributed quotes from a set of articles."""
+
+    def __init__(self, data: IndexData, embedder: Embedder, settings: Settings | None = None,
+                 index_dir: str | Path | None = None, params: Params | None = None):
+        self.settings = settings or Settings.from_env()
+        self.embedder = embedder
+        self.index_dir = Path(index_dir) if index_dir else None
+        self.params = params or Params(dense_weight=self.settings.dense_weight, candidates=self.settings.candidates)
+        self.answerability = ans.shipped_model()
+        self._state = _State.of(data)
+        self._write_lock = threading.Lock()
+
+    # ----- construction -------------------------------------------------------------
+    @classmethod
+    def from_paths(cls, paths: list[str | Path], index_dir: str | Path | None = None,
+                   settings: Settings | None = None, embedder: Embedder | None = None,
+                   rebuild: bool = False) -> "Assistant":
+        """Articles from files/folders; with ``index_dir``, load the saved index when it
+        matches them, else build (reusing unchanged sentences' embeddings) and save."""
+        settings = settings or Settings.from_env()
+        embedder = embedder or make_embedder(settings.model, settings.batch_size, settings.query_cache_size)
+        files = article_files(list(paths))
+        if index_dir is None:
+            articles = _dedupe([read_article(f, settings.max_file_bytes) for f in files])
+            return cls(build_index(articles, embedder, progress=settings.progress), embedder, settings)
+        fix = _fix_command([str(p) for p in paths], str(index_dir))
+        old = None if rebuild else _load_if_possible(index_dir, embedder, fix)
+        sources = {os.path.normpath(str(f)): source_fingerprint(f) for f in files}
+        if old is not None and stale_reason(old.manifest, sources) is None:
+            return cls(old, embedder, settings, index_dir)
+        articles = _dedupe([read_article(f, settings.max_file_bytes) for f in files])
+        articles = [a.model_copy(update={"source_path": os.path.normpath(a.source_path)}) for a in articles]
+        cache = embedding_cache(old) if old is not None else None
+        data = build_index(articles, embedder, cache, progress=settings.progress)
+        save_index(data, index_dir)
+        return cls(data, embedder, settings, index_dir)
+
+    # ----- reading ------------------------------------------------------------------
+    @property
+    def articles(self) -> list[Article]:
+        return list(self._state.data.articles)
+
+    def article(self, article_id: str) -> Article:
+        state = self._state
+        if article_id not in state.by_id:
+            raise UnknownArticleError(article_id, list(state.by_id))
+        return state.data.articles[state.by_id[article_id]]
+
+    # ----- asking -------------------------------------------------------------------
+    def ask(self, question: str, top_k: int | None = None, history: list | None = None,
+            article_ids: list[str] | None = None, method: str | None = None) -> Answer:
+        """Quotes that answer ``question`` (best first), or ``found=False``."""
+        question = self._clean_question(question)
+        state = self._state
+        turns = normalise_history(history)
+        if turns and turns[-1].answer is None:
+            turns[-1] = Turn(turns[-1].question, self._ask(state, turns[-1].question, 1, [], article_ids, method))
+        return self._ask(state, question, top_k or self.settings.top_k, turns, article_ids, method)
+
+    def _clean_question(self, question: str) -> str:
+        if not isinstance(question, str):
+            raise QuestionError(f"The question must be text, not {type(question).__name__}.")
+        question = _CONTROL.sub(" ", question).strip()
+        if not question:
+            raise EmptyQuestionError()
+        if len(question) > self.settings.max_question_chars:
+            raise QuestionError(
+                f"The question is {len(question):,} characters long; the limit is {self.settings.max_question_chars:,}. "
+                "Ask a shorter question (one sentence is best)."
+            )
+        return question
+
+    def _allowed(self, state: _State, article_ids: list[str] | None) -> np.ndarray | None:
+        if not article_ids:
+            return None
+        rows = []
+        for article_id in article_ids:
+            if article_id not in state.by_id:
+                raise UnknownArticleError(article_id, list(state.by_id))
+            i = state.by_id[article_id]
+            rows.append(np.arange(state.first_row[i], state.first_row[i + 1]))
+        return np.concatenate(rows).astype(np.int64)
+
+    def _ask(self, state: _State, question: str, top_k: int, turns: list[Turn],
+             article_ids: list[str] | None, method: str | None) -> Answer:
+        query, speaker, skip = contextual_query(question, turns)
+        data = state.data
+        if len(data.units) == 0:
+            return make_answer(question, [], 0.0, 1.0)
+        params = self.params if method is None else Params(**{**self.params.__dict__, "method": method})
+        qvec = self.embedder.encode_query(query)
+        tokens = data.lexicon.tokenize(query)
+        bm25_all = data.lexicon.scores(tokens)
+        scored = search(data.dense, data.vectors, state.paragraph_of_row, qvec, bm25_all, params,
+                        self._allowed(state, article_ids))
+        score = self._prefer_speakers(state, scored.rows, scored.score, question, speaker)
+        order = np.argsort(-score, kind="stable")
+        ranked = []
+        for pos in order.tolist():
+            a, s = data.units[scored.rows[pos]]
+            ranked.append((data.articles[a], int(s), float(score[pos])))
+        skip_idx = {(aid, next(i for i, x in enumerate(self.article(aid).sentences) if x.start == st))
+                    for aid, st in skip if aid in state.by_id}
+        quotes = pick_quotes(ranked, top_k, skip_idx)
+        confidence = self._confidence(state, question, tokens, scored, order, quotes)
+        return make_answer(question, quotes, confidence, self.answerability.threshold)
+
+    def _prefer_speakers(self, state: _State, rows: np.ndarray, score: np.ndarray, question: str,
+                         speaker: str | None) -> np.ndarray:
+        """Boost sentences spoken by a person the question names (or the follow-up's speaker)."""
+        names = set(re.findall(r"\b[A-Z][a-z’'-]{2,}\b", question))
+        if speaker:
+            names |= set(speaker.split())
+        if not names or not len(rows):
+            return score
+        boost = np.zeros(len(rows))
+        for i, row in enumerate(rows.tolist()):
+            a, s = state.data.units[row]
+            attribution = state.data.articles[a].sentences[s].attribution
+            if attribution and attribution.speaker and attribution.kind in ("direct_quote", "reported"):
+                if names & set(re.findall(r"[\w’'-]+", attribution.speaker)):
+                    boost[i] = SPEAKER_BOOST
+        return score + boost * (float(score.max()) if len(score) else 0.0)
+
+    def _confidence(self, state, question, tokens, scored, order, quotes) -> float:
+        if not quotes or not len(order):
+            return 0.0
+        feats = answer_features(state, tokens, scored, order, quotes)
+        return self.answerability.probability(feats)
+
+    # ----- adding -------------------------------------------------------------------
+    def add(self, path_or_url: str | Path) -> Article:
+        """Add one article file, update the index incrementally (and persist it)."""
+        text = str(path_or_url)
+        if re.match(r"^[a-z][a-z0-9+.-]*://", text, re.I):
+            raise ArticleError(f"Cannot add {text}: adding articles by URL is not supported yet; save the page's text as a .txt file and add that.")
+        article = read_article(path_or_url, self.settings.max_file_bytes)
+        article = article.model_copy(update={"source_path": os.path.normpath(article.source_path)})
+        with self._write_lock:
+            state = self._state
+            if article.id in state.by_id:
+                return state.data.articles[state.by_id[article.id]]
+            data = build_index(state.data.articles + [article], self.embedder, embedding_cache(state.data), progress=False)
+            if self.index_dir is not None:
+                save_index(data, self.index_dir)
+            self._state = _State.of(data)
+        return article
+
+
+def answer_features(state: _State, tokens: list[str], scored, order: np.ndarray, quotes) -> list[float]:
+    """Answerability features of the top-ranked sentence (see ``answerability``)."""
+    data = state.data
+    top = int(order[0])
+    row = int(scored.rows[top])
+    idf = data.lexicon.idf(sorted(set(tokens)))
+    ids = {t: data.lexicon.vocab.get(t, -1) for t in idf}
+    own = data.lexicon.sentence_tokens(row)
+    context = set(own)
+    for near in neighbour_rows(state.paragraph_of_row, np.array([row]))[0]:
+        context |= data.lexicon.sentence_tokens(near)
+    cov_s = ans.coverage({t: w for t, w in idf.items()}, {t for t in idf if ids[t] in own})
+    cov_c = ans.coverage({t: w for t, w in idf.items()}, {t for t in idf if ids[t] in context})
+    margin = float(scored.score[top] - scored.score[int(order[1])]) if len(order) > 1 else 1.0
+    return ans.features(float(scored.dense[top]), cov_c, cov_s, margin, sum(idf.values()))
+
+
+def _load_if_possible(index_dir, embedder: Embedder, fix: str) -> IndexData | None:
+    """The saved index, or None when there is none or it is stale (it is rebuilt);
+    a damaged index raises, because silently replacing it could hide a problem."""
+    try:
+        verify_index(index_dir, fix)
+        return load_index(index_dir, embedder, fix)
+    except IndexMissingError:
+        return None
+    except IndexStaleError as exc:
+        log.warning("%s; rebuilding", exc)
+        return None
+
+
+def _dedupe(articles: list[Article]) -> list[Article]:
+    seen: dict[str, Article] = {}
+    for article in articles:
+        if article.id in seen:
+            log.info("skipping %s: same text as %s", article.source_path, seen[article.id].source_path)
+            continue
+        seen[article.id] = article
+    return list(seen.values())

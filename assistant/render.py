@@ -1,0 +1,75 @@
+"""Render an ``Answer`` as Markdown or plain text: fixed templates + verbatim text.
+
+Article text is untrusted, so in Markdown every character that Markdown, HTML
+or LaTeX would interpret is backslash-escaped or entity-encoded; the reader sees
+the characters literally.
+
+Example:
+    >>> escape_markdown("<b>*hi*</b> $$x$$")
+    '&lt;b&gt;\\\\*hi\\\\*&lt;/b&gt; \\\\$\\\\$x\\\\$\\\\$'
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.types import Answer, Quote
+
+NOT_FOUND = "Not found in the article."
+CLOSEST = "Closest passages (low confidence):"
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$>])")
+
+
+def escape_markdown(text: str) -> str:
+    """Literal text inside Markdown: HTML entities for ``& < >``, backslashes for the rest."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def attribution_line(quote: Quote) -> str:
+    """'Gary Coby, ROLE, told BuzzFeed News · ¶6 · Title · True Pundit' (verbatim parts, fixed glue)."""
+    parts = []
+    a = quote.attribution
+    if a and a.speaker and a.kind != "narration":
+        who = a.speaker + (f", {a.role}," if a.role else "")
+        if a.cue:
+            who += f" {a.cue}"
+        if a.outlet:
+            who += f" {a.outlet}"
+        parts.append(who)
+    parts.append(f"¶{quote.paragraph}")
+    if quote.source_outlet:
+        parts.append(f"excerpt of {quote.source_outlet}")
+    parts.append(quote.title)
+    if quote.publisher:
+        parts.append(quote.publisher)
+    return " · ".join(parts)
+
+
+def _quote_markdown(quote: Quote) -> str:
+    hs, he = quote.highlight[0] - quote.start, quote.highlight[1] - quote.start
+    before, mid, after = quote.text[:hs], quote.text[hs:he], quote.text[he:]
+    body = escape_markdown(before) + "**" + escape_markdown(mid) + "**" + escape_markdown(after)
+    body = "\n".join("> " + line for line in body.split("\n"))
+    return f"{body}\n>\n> — {escape_markdown(attribution_line(quote))}"
+
+
+def answer_markdown(answer: Answer) -> str:
+    head = [] if answer.found else [NOT_FOUND]
+    if not answer.quotes:
+        return NOT_FOUND
+    if not answer.found:
+        head.append(f"_{CLOSEST}_")
+    cards = [_quote_markdown(q) for q in answer.quotes]
+    tail = f"_Confidence: {answer.confidence:.0%}_"
+    return "\n\n".join(head + cards + [escape_markdown(tail[1:-1]).join("__")])
+
+
+def answer_text(answer: Answer) -> str:
+    lines = [] if answer.found else [NOT_FOUND]
+    if answer.quotes and not answer.found:
+        lines.append(CLOSEST)
+    for q in answer.quotes:
+        lines += [q.text, f"  — {attribution_line(q)}", ""]
+    lines.append(f"Confidence: {answer.confidence:.0%}")
+    return "\n".join(lines)

