@@ -98,6 +98,14 @@ class Assistant:
         save_index(data, index_dir)
         return cls(data, embedder, settings, index_dir)
 
+    @classmethod
+    def from_articles(cls, articles: list[Article], embedder: Embedder | None = None,
+                      settings: Settings | None = None) -> "Assistant":
+        """An in-memory assistant over already-built ``Article`` objects."""
+        settings = settings or Settings.from_env()
+        embedder = embedder or make_embedder(settings.model, settings.batch_size, settings.query_cache_size)
+        return cls(build_index(_dedupe(articles), embedder, progress=settings.progress), embedder, settings)
+
     # ----- reading ------------------------------------------------------------------
     @property
     def articles(self) -> list[Article]:
@@ -117,8 +125,13 @@ class Assistant:
         state = self._state
         turns = normalise_history(history)
         if turns and turns[-1].answer is None:
-            turns[-1] = Turn(turns[-1].question, self._ask(state, turns[-1].question, 1, [], article_ids, method))
-        return self._ask(state, question, top_k or self.settings.top_k, turns, article_ids, method)
+            previous = self._ask(state, turns[-1].question, 1, [], article_ids, method)[0]
+            turns[-1] = Turn(turns[-1].question, previous)
+        return self._ask(state, question, top_k or self.settings.top_k, turns, article_ids, method)[0]
+
+    def explain(self, question: str, top_k: int = 10, method: str | None = None) -> tuple[Answer, list[float]]:
+        """The answer and its answerability features (for evaluation and calibration)."""
+        return self._ask(self._state, self._clean_question(question), top_k, [], None, method)
 
     def _clean_question(self, question: str) -> str:
         if not isinstance(question, str):
@@ -145,11 +158,11 @@ class Assistant:
         return np.concatenate(rows).astype(np.int64)
 
     def _ask(self, state: _State, question: str, top_k: int, turns: list[Turn],
-             article_ids: list[str] | None, method: str | None) -> Answer:
+             article_ids: list[str] | None, method: str | None) -> tuple[Answer, list[float]]:
         query, speaker, skip = contextual_query(question, turns)
         data = state.data
         if len(data.units) == 0:
-            return make_answer(question, [], 0.0, 1.0)
+            return make_answer(question, [], 0.0, 1.0), []
         params = self.params if method is None else Params(**{**self.params.__dict__, "method": method})
         qvec = self.embedder.encode_query(query)
         tokens = data.lexicon.tokenize(query)
@@ -165,8 +178,9 @@ class Assistant:
         skip_idx = {(aid, next(i for i, x in enumerate(self.article(aid).sentences) if x.start == st))
                     for aid, st in skip if aid in state.by_id}
         quotes = pick_quotes(ranked, top_k, skip_idx)
-        confidence = self._confidence(state, question, tokens, scored, order, quotes)
-        return make_answer(question, quotes, confidence, self.answerability.threshold)
+        feats = answer_features(state, tokens, scored, order) if quotes else []
+        confidence = self.answerability.probability(feats) if feats else 0.0
+        return make_answer(question, quotes, confidence, self.answerability.threshold), feats
 
     def _prefer_speakers(self, state: _State, rows: np.ndarray, score: np.ndarray, question: str,
                          speaker: str | None) -> np.ndarray:
@@ -184,12 +198,6 @@ class Assistant:
                 if names & set(re.findall(r"[\w’'-]+", attribution.speaker)):
                     boost[i] = SPEAKER_BOOST
         return score + boost * (float(score.max()) if len(score) else 0.0)
-
-    def _confidence(self, state, question, tokens, scored, order, quotes) -> float:
-        if not quotes or not len(order):
-            return 0.0
-        feats = answer_features(state, tokens, scored, order, quotes)
-        return self.answerability.probability(feats)
 
     # ----- adding -------------------------------------------------------------------
     def add(self, path_or_url: str | Path) -> Article:
@@ -210,7 +218,7 @@ class Assistant:
         return article
 
 
-def answer_features(state: _State, tokens: list[str], scored, order: np.ndarray, quotes) -> list[float]:
+def answer_features(state: _State, tokens: list[str], scored, order: np.ndarray) -> list[float]:
     """Answerability features of the top-ranked sentence (see ``answerability``)."""
     data = state.data
     top = int(order[0])

@@ -1,0 +1,140 @@
+"""Command line: ``assistant ask | index build|verify|info | eval | bench | serve``.
+
+Heavy libraries are imported only by the commands that need them. Errors of the
+package print their message (no traceback) and exit non-zero.
+
+Example:
+    $ assistant ask "Who is Gary Coby?" --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+from assistant.errors import AssistantError
+
+DEFAULT_CORPUS = "corpus/"
+DEFAULT_INDEX = "index/"
+
+
+def _bot(args, rebuild: bool = False):
+    from assistant.api import Assistant
+    from assistant.settings import Settings
+
+    settings = Settings.from_env(progress=not getattr(args, "quiet", False))
+    return Assistant.from_paths(args.corpus or [DEFAULT_CORPUS], index_dir=args.index, settings=settings, rebuild=rebuild)
+
+
+def cmd_ask(args) -> int:
+    bot = _bot(args)
+    answer = bot.ask(args.question, top_k=args.top_k)
+    print(answer.model_dump_json(indent=2) if args.json else answer.to_text())
+    return 0
+
+
+def cmd_index(args) -> int:
+    from assistant.api import _fix_command
+    from assistant.index import verify_index
+
+    if args.action == "build":
+        started = time.perf_counter()
+        bot = _bot(args, rebuild=args.force)
+        n = sum(len(a.sentences) for a in bot.articles)
+        print(f"Index ready in {args.index}: {len(bot.articles)} article(s), {n} sentences ({time.perf_counter() - started:.1f} s).")
+        return 0
+    manifest = verify_index(args.index, _fix_command(args.corpus or [DEFAULT_CORPUS], args.index))
+    if args.action == "verify":
+        print(f"OK: {args.index} verified ({len(manifest['files'])} files, checksums match).")
+        return 0
+    info = {k: manifest[k] for k in ("created", "model", "segmenter", "attribution", "counts", "libraries")}
+    info["articles"] = [{k: a[k] for k in ("id", "source_path", "sentences")} for a in manifest["articles"]]
+    print(json.dumps(info, indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from assistant.evaluation import suites
+
+    return suites.main(args)
+
+
+def cmd_bench(args) -> int:
+    from assistant.evaluation import bench
+
+    return bench.main(args)
+
+
+def cmd_serve(args) -> int:
+    from assistant import ui
+
+    bot = _bot(args)
+    ui.launch(bot, host=args.host, port=args.port)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistant", description="Answers questions about news articles with verbatim quotes.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def corpus_options(p):
+        p.add_argument("--corpus", action="append", help="article file or folder (repeatable; default corpus/)")
+        p.add_argument("--index", default=DEFAULT_INDEX, help="index folder (default index/)")
+        p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    ask = sub.add_parser("ask", help="answer one question")
+    ask.add_argument("question")
+    ask.add_argument("--top-k", type=int, default=3)
+    ask.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    corpus_options(ask)
+    ask.set_defaults(func=cmd_ask)
+
+    index = sub.add_parser("index", help="build, verify or describe the index")
+    index.add_argument("action", choices=["build", "verify", "info"])
+    index.add_argument("--force", action="store_true", help="rebuild from scratch even if the index is current")
+    corpus_options(index)
+    index.set_defaults(func=cmd_index)
+
+    ev = sub.add_parser("eval", help="run an evaluation suite")
+    ev.add_argument("--suite", required=True, choices=["seed", "squad2", "attribution", "cases"])
+    ev.add_argument("--path", help="dataset file (squad2: SQuAD 2.0 JSON; cases/seed/attribution: JSONL)")
+    ev.add_argument("--limit", type=int, help="only the first N questions per article")
+    ev.add_argument("--fit", action="store_true", help="squad2: refit the shipped answerability model")
+    ev.add_argument("--data-root", default="../shared/data", help="folder that attribution rows' bbc/ paths are under")
+    ev.add_argument("--reports", default="eval/reports", help="where reports are written")
+    corpus_options(ev)
+    ev.set_defaults(func=cmd_eval)
+
+    bench = sub.add_parser("bench", help="measure warm ask latency")
+    bench.add_argument("--runs", type=int, default=5, help="repeated runs (medians are reported)")
+    bench.add_argument("--questions", default="eval/seed.jsonl")
+    corpus_options(bench)
+    bench.set_defaults(func=cmd_bench)
+
+    serve = sub.add_parser("serve", help="open the web chat")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=7860)
+    corpus_options(serve)
+    serve.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

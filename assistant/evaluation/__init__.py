@@ -1,0 +1,1 @@
+"""The evaluation suite: labelled datasets, metrics, the runner and its report."""

@@ -1,0 +1,43 @@
+"""Fit the answerability model: logistic regression by Newton's method, numpy only.
+
+Example:
+    >>> import numpy as np
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = np.array([0, 0, 1, 1])
+    >>> w, b = fit_logistic(X, y, l2=0.1)
+    >>> bool(w[0] > 0)
+    True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.answerability import AnswerabilityModel
+
+
+def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50) -> tuple[np.ndarray, float]:
+    """Weights and bias minimising log-loss + l2/2 * |w|^2 (bias unpenalised)."""
+    n, d = X.shape
+    A = np.hstack([X, np.ones((n, 1))])
+    theta = np.zeros(d + 1)
+    penalty = np.diag([l2] * d + [0.0])
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-np.clip(A @ theta, -60, 60)))
+        grad = A.T @ (p - y) + penalty @ theta
+        hess = (A * (p * (1 - p))[:, None]).T @ A + penalty + 1e-9 * np.eye(d + 1)
+        step = np.linalg.solve(hess, grad)
+        theta -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return theta[:d], float(theta[d])
+
+
+def fit_model(X: np.ndarray, y: np.ndarray, off_article: np.ndarray, reject_share: float = 0.95) -> AnswerabilityModel:
+    """Standardise, fit, and set the threshold so ``reject_share`` of the
+    off-article rows (``off_article`` mask) fall below it."""
+    mean, scale = X.mean(axis=0), X.std(axis=0) + 1e-9
+    w, b = fit_logistic((X - mean) / scale, y)
+    model = AnswerabilityModel(w.tolist(), b, 0.5, mean.tolist(), scale.tolist())
+    off = sorted(model.probability(row.tolist()) for row in X[off_article])
+    threshold = off[min(len(off) - 1, int(np.ceil(reject_share * len(off))))] if off else 0.5
+    return AnswerabilityModel(w.tolist(), b, float(threshold) + 1e-6, mean.tolist(), scale.tolist())

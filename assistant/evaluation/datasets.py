@@ -1,0 +1,112 @@
+"""Labelled datasets: the seed questions, SQuAD 2.0 files and attribution rows.
+
+Each loader validates as it reads and names the file, line and field of a bad
+row. Example:
+
+    >>> rows = load_jsonl_rows(["{\\"question\\": \\"Who?\\", \\"answerable\\": false, \\"gold\\": []}"], "x.jsonl", SeedCase)
+    >>> rows[0].answerable
+    False
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from assistant.errors import AssistantError
+
+
+class DatasetError(AssistantError):
+    exit_code = 2
+
+
+class SeedCase(BaseModel):
+    """A question over a corpus: gold sentences or answer texts, or unanswerable."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: str = ""
+    question: str
+    answerable: bool
+    gold: list[str] = []
+    article: str | None = None
+
+
+class AttributionCase(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    file: str
+    sentence: str
+    speaker: list[str] | None
+    kind: Literal["direct_quote", "reported", "narration", "commentary"]
+    pattern: str = ""
+
+
+def load_jsonl_rows(lines, name: str, model: type[BaseModel]) -> list:
+    rows = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DatasetError(f"{name} line {number}: not valid JSON ({exc.msg}).") from None
+        try:
+            row = model(**raw) if isinstance(raw, dict) else None
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field = ".".join(str(p) for p in err["loc"])
+            raise DatasetError(f"{name} line {number}: field {field!r}: {err['msg']}.") from None
+        if row is None:
+            raise DatasetError(f"{name} line {number}: each line must be a JSON object.")
+        if isinstance(row, SeedCase) and row.answerable and not row.gold:
+            raise DatasetError(f"{name} line {number}: field 'gold': an answerable question needs at least one gold text.")
+        rows.append(row)
+    return rows
+
+
+def load_jsonl(path: str | Path, model: type[BaseModel]) -> list:
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"No dataset file {path}. Pass an existing .jsonl file with --path.")
+    return load_jsonl_rows(path.read_text(encoding="utf-8").splitlines(), str(path), model)
+
+
+@dataclass
+class SquadQuestion:
+    id: str
+    question: str
+    answerable: bool
+    answers: list[tuple[int, int]]  # absolute (start, end) in the article text
+
+
+@dataclass
+class SquadArticle:
+    title: str
+    text: str
+    questions: list[SquadQuestion]
+
+
+def load_squad(path: str | Path) -> list[SquadArticle]:
+    """SQuAD 2.0 JSON -> one text per article (title line, then paragraphs), with
+    every gold answer as an absolute span of that text."""
+    path = Path(path)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DatasetError(f"Cannot read SQuAD file {path}: {exc}. Pass a SQuAD 2.0 JSON file with --path.") from None
+    articles = []
+    for a in raw.get("data", []):
+        text, questions = a["title"].replace("_", " ") + "\n\n", []
+        for p in a["paragraphs"]:
+            base = len(text)
+            text += p["context"].replace("\n", " ") + "\n\n"
+            for q in p["qas"]:
+                spans = [(base + x["answer_start"], base + x["answer_start"] + len(x["text"])) for x in q.get("answers", [])]
+                questions.append(SquadQuestion(q["id"], q["question"], not q.get("is_impossible", False), spans))
+        articles.append(SquadArticle(a["title"], text, questions))
+    if not articles:
+        raise DatasetError(f"{path} has no 'data' articles; is it a SQuAD 2.0 file?")
+    return articles

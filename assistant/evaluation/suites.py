@@ -1,0 +1,50 @@
+"""``assistant eval``: run a suite, print its summary, write its report."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from assistant.evaluation import runner
+from assistant.evaluation.report import markdown_table, write_report
+
+SEED = "eval/seed.jsonl"
+ATTRIBUTION = "eval/attribution.jsonl"
+
+
+def _command() -> str:
+    return "assistant " + " ".join(sys.argv[1:])
+
+
+def main(args) -> int:
+    from assistant.api import Assistant
+    from assistant.settings import Settings
+
+    settings = Settings.from_env(progress=not args.quiet)
+    if args.suite in ("seed", "cases"):
+        bot = Assistant.from_paths(args.corpus or ["corpus/"], index_dir=args.index, settings=settings)
+        result = runner.run_seed(args.path or SEED, bot)
+        body = "```json\n" + json.dumps(result["summary"], indent=2) + "\n```"
+    elif args.suite == "attribution":
+        result = runner.run_attribution(args.path or ATTRIBUTION, [Path("."), Path(args.data_root)])
+        body = "```json\n" + json.dumps(result["summary"], indent=2) + "\n```"
+    else:
+        from assistant.embed import make_embedder
+
+        if not args.path:
+            print("error: --suite squad2 needs --path FILE.json (a SQuAD 2.0 file)", file=sys.stderr)
+            return 2
+        embedder = make_embedder(settings.model, settings.batch_size, cache_size=20000)
+        raw = runner.run_squad(args.path, embedder, args.limit, progress=settings.progress)
+        summary = runner.summarise_squad(raw)
+        if args.fit:
+            runner.write_shipped_model(raw)
+        result = {"rows": raw["rows"], "summary": summary}
+        cols = ["hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10", "latency_median_ms", "latency_p95_ms"]
+        body = markdown_table(summary["methods"], cols) + "\n\n" + markdown_table(
+            {"hybrid": summary["methods"]["hybrid"]}, ["quote_hit@1", "median_quote_chars"]) + "\n\nAbstention (leave-one-article-out):\n\n```json\n" + json.dumps(summary["abstention"], indent=2) + "\n```"
+    folder = write_report(Path(args.reports), args.suite, _command(), result["summary"], result["rows"], body)
+    print(body)
+    print(f"\nReport: {folder}/report.md")
+    return 0
