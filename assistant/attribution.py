@@ -220,7 +220,10 @@ class _People:
 
 
 def _is_scare(text: str, q: tuple[int, int]) -> bool:
-    return len(text[q[0] : q[1]].split()) <= _SCARE_WORDS
+    """A few quoted words used inside the reporter's sentence ('as "desperate",'),
+    not a quotation: short, and not ending in its own punctuation."""
+    inner = text[q[0] : q[1]].rstrip("\"”»’")
+    return len(inner.split()) <= _SCARE_WORDS and not inner.endswith((",", ".", "?", "!"))
 
 
 def _attribution(text: str, found: _Found | None, kind: str, people: _People) -> Attribution:
@@ -284,6 +287,7 @@ def _note_people(text: str, masked: str, base: int, people: _People) -> None:
         phrase = m.group()
         if len(phrase.split()) >= 2 and not _TITLE.match(phrase) and phrase.split()[0] not in ("The", "In", "But", "A"):
             people.full_names = (people.full_names or []) + [(m.start() + base, m.end() + base)]
+            people.last = (m.start() + base, m.end() + base)
 
 
 def _inherit(previous, text, mine, spans, s, e, people) -> Attribution:

@@ -46,5 +46,6 @@ def launch(bot: Assistant, host: str = "127.0.0.1", port: int = 7860, block: boo
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     demo = build(bot)
     demo.queue(default_concurrency_limit=4)
-    return demo.launch(server_name=host, server_port=port, share=False, enable_monitoring=False,
-                       prevent_thread_lock=not block, max_file_size="5mb", show_error=False)
+    demo.launch(server_name=host, server_port=port, share=False, enable_monitoring=False,
+                prevent_thread_lock=not block, max_file_size="5mb", show_error=False)
+    return demo

@@ -1,0 +1,103 @@
+import numpy as np
+import pytest
+
+from assistant import Assistant, EmptyQuestionError, QuestionError, UnknownArticleError
+from assistant.embed import FakeEmbedder
+from assistant.render import escape_markdown
+from tests.conftest import CORPUS, assert_verbatim
+
+QUESTIONS = ["Who did Zuckerberg call?", "What did Katie Harbath say?", "Who is Gary Coby?",
+             "Did the White House respond?", "What is the capital of France?", "🤔 ¿Qué pasó?"]
+
+
+def test_every_answer_is_verbatim(fake_bot):
+    for question in QUESTIONS:
+        answer = fake_bot.ask(question, top_k=5)
+        assert answer.quotes
+        assert_verbatim(fake_bot, answer)
+        assert 0.0 <= answer.confidence <= 1.0
+
+
+def test_quotes_never_overlap(fake_bot):
+    answer = fake_bot.ask("Trump campaign Facebook", top_k=10)
+    spans = sorted((q.start, q.end) for q in answer.quotes)
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:]))
+
+
+def test_continuation_quote_carries_its_speaker_sentence(fake_bot):
+    answer = fake_bot.ask("Their team was heavily involved learning experience Hillary's team", top_k=1)
+    quote = answer.quotes[0]
+    assert quote.highlight_text.startswith("“Their team")
+    assert "Gary Coby" in quote.text and quote.attribution.speaker == "Gary Coby"
+
+
+def test_bad_questions_raise_clear_errors(fake_bot):
+    for bad in ["", "   ", "\x00\x01"]:
+        with pytest.raises(EmptyQuestionError):
+            fake_bot.ask(bad)
+    with pytest.raises(QuestionError, match="limit"):
+        fake_bot.ask("word " * 3000)
+
+
+def test_article_ids_restrict_and_unknown_id_is_named(fake_bot, tmp_path):
+    (tmp_path / "other.txt").write_text("Other story\n\nThe mayor opened a new bridge on Tuesday.")
+    bot = Assistant.from_paths([CORPUS, tmp_path / "other.txt"], settings=fake_bot.settings, embedder=FakeEmbedder())
+    other = next(a for a in bot.articles if a.title == "Other story")
+    answer = bot.ask("Zuckerberg called Trump", article_ids=[other.id])
+    assert {q.article_id for q in answer.quotes} == {other.id}
+    with pytest.raises(UnknownArticleError, match="nope"):
+        bot.ask("x", article_ids=["nope"])
+
+
+def test_follow_up_uses_previous_turn(fake_bot):
+    first = fake_bot.ask("What did Gary Coby tell BuzzFeed News?")
+    follow = fake_bot.ask("What else did he say?", history=[first])
+    assert follow.quotes[0].attribution.speaker == "Gary Coby"
+    assert follow.quotes[0].highlight != first.quotes[0].highlight
+    # Gradio-style message history works too (the previous answer is recomputed).
+    messages = [{"role": "user", "content": "What did Gary Coby tell BuzzFeed News?"}, {"role": "assistant", "content": "..."}]
+    assert fake_bot.ask("What else did he say?", history=messages).quotes[0].highlight == follow.quotes[0].highlight
+
+
+def test_add_article_incrementally(tmp_path, fake_settings, corpus_copy):
+    embedder = CountingEmbedder()
+    bot = Assistant.from_paths([corpus_copy], index_dir=tmp_path / "index", settings=fake_settings, embedder=embedder)
+    before = embedder.encoded
+    new = tmp_path / "bridge.txt"
+    new.write_text("Bridge opens\n\nThe mayor opened a new bridge on Tuesday. Crowds cheered.")
+    article = bot.add(new)
+    assert embedder.encoded - before == 2  # only the new sentences were embedded
+    answer = bot.ask("When did the mayor open the bridge?")
+    assert answer.quotes[0].article_id == article.id
+    assert bot.add(new).id == article.id and len(bot.articles) == 2  # deduplicated
+    reloaded = Assistant.from_paths([corpus_copy], index_dir=tmp_path / "index", settings=fake_settings, embedder=FakeEmbedder())
+    assert article.id in {a.id for a in reloaded.articles} or len(reloaded.articles) == 1
+
+
+def test_markdown_shows_hostile_text_literally():
+    hostile = '<script>alert(1)</script> ![x](http://evil/x.png) $$x$$ [link](javascript:alert(1)) *em* _u_'
+    escaped = escape_markdown(hostile)
+    assert "<script>" not in escaped and "](" not in escaped and "$$" not in escaped
+    assert "\\*em\\*" in escaped
+
+
+def test_markdown_answer_contains_only_quotes_and_templates(fake_bot):
+    answer = fake_bot.ask("Who is Gary Coby?")
+    md = answer.to_markdown()
+    assert md.count("> — ") == len(answer.quotes)
+    assert "¶6" in md and "True Pundit" in md
+
+
+class CountingEmbedder(FakeEmbedder):
+    def __init__(self):
+        super().__init__()
+        self.encoded = 0
+
+    def encode(self, texts, progress=False):
+        self.encoded += len(texts)
+        return super().encode(texts, progress)
+
+
+def test_fake_embedder_is_normalised():
+    vectors = FakeEmbedder().encode(["a b c", "hello"])
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0)

@@ -1,0 +1,64 @@
+import pytest
+
+from assistant.evaluation import metrics as m
+from assistant.evaluation.calibrate import fit_logistic
+from assistant.evaluation.datasets import DatasetError, SeedCase, load_jsonl_rows, load_squad
+from tests.conftest import ROOT, SQUAD
+
+
+def test_metrics_by_hand():
+    assert m.hit_at([0, 1, None, 4], 1) == 0.25 and m.hit_at([0, 1, None, 4], 3) == 0.5
+    assert m.mrr([0, 1, None]) == pytest.approx((1 + 0.5) / 3)
+    assert m.auroc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]) == 0.75
+    assert m.precision_recall_f1([True, True, False], [True, False, True]) == (0.5, 0.5, 0.5)
+    assert m.ndcg([[0, 1]]) == pytest.approx(1 / 1.5849625, rel=1e-6)
+    assert m.percentile(list(range(1, 101)), 95) == 95
+
+
+def test_auroc_matches_pairwise_brute_force():
+    import random
+
+    rng = random.Random(1)
+    scores = [round(rng.random(), 1) for _ in range(60)]
+    labels = [rng.random() < 0.4 for _ in range(60)]
+    pos = [s for s, y in zip(scores, labels) if y]
+    neg = [s for s, y in zip(scores, labels) if not y]
+    brute = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg) / (len(pos) * len(neg))
+    assert m.auroc(scores, labels) == pytest.approx(brute)
+
+
+def test_logistic_fit_separates():
+    import numpy as np
+
+    X = np.array([[0.0], [0.2], [0.8], [1.0]])
+    w, b = fit_logistic(X, np.array([0, 0, 1, 1]), l2=0.01)
+    p = 1 / (1 + np.exp(-(X[:, 0] * w[0] + b)))
+    assert p[0] < 0.5 < p[3]
+
+
+def test_dataset_errors_name_line_and_field():
+    with pytest.raises(DatasetError, match="line 2: field 'answerable'"):
+        load_jsonl_rows(['{"question": "a", "answerable": false}', '{"question": "b"}'], "f.jsonl", SeedCase)
+    with pytest.raises(DatasetError, match="line 1: not valid JSON"):
+        load_jsonl_rows(["{oops"], "f.jsonl", SeedCase)
+    with pytest.raises(DatasetError, match="field 'gold'"):
+        load_jsonl_rows(['{"question": "a", "answerable": true, "gold": []}'], "f.jsonl", SeedCase)
+
+
+def test_seed_questions_gold_sentences_are_in_the_article():
+    cases = load_jsonl_rows((ROOT / "eval" / "seed.jsonl").read_text(encoding="utf-8").splitlines(), "seed", SeedCase)
+    text = (ROOT / "corpus" / "zuckerberg-trump-call-true-pundit.txt").read_text(encoding="utf-8")
+    assert len(cases) >= 30 and sum(not c.answerable for c in cases) >= 10
+    assert all(g in text for c in cases for g in c.gold)
+
+
+def test_squad_gold_spans_point_at_answers():
+    import json
+
+    raw = json.loads(SQUAD.read_text(encoding="utf-8"))
+    article = load_squad(SQUAD)[0]
+    first = raw["data"][0]["paragraphs"][0]["qas"]
+    answerable = next(q for q in first if not q["is_impossible"])
+    mine = next(q for q in article.questions if q.id == answerable["id"])
+    s, e = mine.answers[0]
+    assert article.text[s:e] == answerable["answers"][0]["text"]

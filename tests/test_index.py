@@ -1,0 +1,84 @@
+import json
+
+import numpy as np
+import pytest
+
+from assistant import Assistant, IndexCorruptError
+from assistant.embed import FakeEmbedder
+from assistant.index import CURRENT, MANIFEST, current_generation, verify_index
+from tests.conftest import assert_verbatim
+
+QUESTIONS = ["Who did Zuckerberg call?", "What did Gary Coby say?", "Did the company comment?"]
+
+
+def _bot(corpus, index_dir, settings, embedder=None):
+    return Assistant.from_paths([corpus], index_dir=index_dir, settings=settings, embedder=embedder or FakeEmbedder())
+
+
+def test_save_load_round_trip_gives_same_answers(tmp_path, corpus_copy, fake_settings):
+    built = _bot(corpus_copy, tmp_path / "idx", fake_settings)
+    loaded = _bot(corpus_copy, tmp_path / "idx", fake_settings)
+    for q in QUESTIONS:
+        a, b = built.ask(q), loaded.ask(q)
+        assert a.model_dump() == b.model_dump()
+        assert_verbatim(loaded, b)
+
+
+def test_manifest_lists_files_model_and_articles(tmp_path, corpus_copy, fake_settings):
+    _bot(corpus_copy, tmp_path / "idx", fake_settings)
+    manifest = verify_index(tmp_path / "idx", "fix")
+    folder = current_generation(tmp_path / "idx", "fix")
+    assert manifest["model"]["id"] == "fake-bow-64" and manifest["counts"]["articles"] == 1
+    assert {"articles.jsonl", "dense.faiss", "vectors.npy", "units.npy"} <= set(manifest["files"])
+    assert json.loads((folder / MANIFEST).read_text())["files"] == manifest["files"]
+    # No pickle: every .npy loads with allow_pickle=False.
+    for path in folder.rglob("*.npy"):
+        np.load(path, allow_pickle=False)
+
+
+@pytest.mark.parametrize("victim", ["vectors.npy", "articles.jsonl", "dense.faiss", "lexical/vocab.json"])
+def test_corruption_is_detected_and_named(tmp_path, corpus_copy, fake_settings, victim):
+    _bot(corpus_copy, tmp_path / "idx", fake_settings)
+    path = current_generation(tmp_path / "idx", "fix") / victim
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(IndexCorruptError) as info:
+        _bot(corpus_copy, tmp_path / "idx", fake_settings)
+    assert victim in str(info.value) and "assistant index build" in str(info.value)
+    # The fix command's effect: a forced rebuild repairs it.
+    Assistant.from_paths([corpus_copy], index_dir=tmp_path / "idx", settings=fake_settings, embedder=FakeEmbedder(), rebuild=True)
+    verify_index(tmp_path / "idx", "fix")
+
+
+def test_changed_corpus_rebuilds_reusing_embeddings(tmp_path, corpus_copy, fake_settings):
+    from tests.test_api import CountingEmbedder
+
+    first = CountingEmbedder()
+    _bot(corpus_copy, tmp_path / "idx", fake_settings, first)
+    assert first.encoded == 13
+    (corpus_copy / "new.txt").write_text("New story\n\nA council approved the budget. It passed easily.")
+    second = CountingEmbedder()
+    bot = _bot(corpus_copy, tmp_path / "idx", fake_settings, second)
+    assert second.encoded == 2 and len(bot.articles) == 2
+    third = CountingEmbedder()
+    _bot(corpus_copy, tmp_path / "idx", fake_settings, third)
+    assert third.encoded == 0  # unchanged corpus: loaded, nothing embedded
+
+
+def test_generations_switch_atomically(tmp_path, corpus_copy, fake_settings):
+    _bot(corpus_copy, tmp_path / "idx", fake_settings)
+    old = (tmp_path / "idx" / CURRENT).read_text()
+    (corpus_copy / "new.txt").write_text("New\n\nBody sentence here.")
+    _bot(corpus_copy, tmp_path / "idx", fake_settings)
+    new = (tmp_path / "idx" / CURRENT).read_text()
+    assert old != new
+    leftovers = [p.name for p in (tmp_path / "idx").iterdir() if p.name != CURRENT]
+    assert leftovers == [new.strip()]
+
+
+def test_other_model_index_is_rebuilt_not_misused(tmp_path, corpus_copy, fake_settings):
+    _bot(corpus_copy, tmp_path / "idx", fake_settings, FakeEmbedder(dim=64))
+    bot = _bot(corpus_copy, tmp_path / "idx", fake_settings, FakeEmbedder(dim=32))
+    assert bot.ask("Who is Gary Coby?").quotes
+    assert verify_index(tmp_path / "idx", "fix")["model"]["id"] == "fake-bow-32"

@@ -1,0 +1,68 @@
+import faiss
+import numpy as np
+import pytest
+
+from assistant.retrieve import Params, dense_candidates, fuse, search, top_rows
+
+
+def _index(n=300, d=16, seed=0):
+    rng = np.random.default_rng(seed)
+    vectors = rng.normal(size=(n, d)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = faiss.IndexFlatIP(d)
+    index.add(vectors)
+    return index, vectors, rng
+
+
+def test_dense_candidates_match_brute_force():
+    index, vectors, rng = _index()
+    for _ in range(20):
+        q = rng.normal(size=16).astype(np.float32)
+        q /= np.linalg.norm(q)
+        got = dense_candidates(index, q, 10, None)
+        expected = np.argsort(-(vectors @ q))[:10]
+        assert list(got) == list(expected)
+
+
+def test_dense_candidates_respect_allowed_rows():
+    index, vectors, rng = _index()
+    allowed = np.arange(50, 80)
+    q = vectors[10]
+    got = dense_candidates(index, q, 5, allowed)
+    assert set(got) <= set(allowed)
+    assert list(got) == list(allowed[np.argsort(-(vectors[allowed] @ q))[:5]])
+
+
+def test_top_rows_keeps_best_positive():
+    values = np.array([0.0, 3.0, 1.0, 2.0, -1.0])
+    assert sorted(top_rows(values, 2, None)) == [1, 3]
+    assert sorted(top_rows(values, 10, None)) == [1, 2, 3]
+
+
+def test_rrf_matches_formula():
+    dense, bm25 = np.array([0.9, 0.5, 0.1]), np.array([0.0, 5.0, 1.0])
+    got = fuse(dense, bm25, "rrf", rrf_k=60)
+    expected = [1 / 61 + 1 / 63, 1 / 62 + 1 / 61, 1 / 63 + 1 / 62]
+    assert np.allclose(got, expected)
+
+
+def test_hybrid_is_weighted_normalised_sum():
+    dense, bm25 = np.array([0.2, 0.6, 0.4]), np.array([2.0, 0.0, 4.0])
+    got = fuse(dense, bm25, "hybrid", dense_weight=0.5)
+    assert np.allclose(got, 0.5 * np.array([0.0, 1.0, 0.5]) + 0.5 * np.array([0.5, 0.0, 1.0]))
+
+
+def test_unknown_method_names_choices():
+    with pytest.raises(ValueError, match="hybrid, dense, bm25, rrf"):
+        fuse(np.zeros(1), np.zeros(1), "magic")
+
+
+def test_search_scores_rows_exactly():
+    index, vectors, rng = _index(n=40)
+    paragraph = np.repeat(np.arange(10), 4)
+    q = vectors[7]
+    bm25 = rng.random(40).astype(np.float32)
+    scored = search(index, vectors, paragraph, q, bm25, Params(candidates=5))
+    assert np.allclose(scored.dense, vectors[scored.rows] @ q, atol=1e-6)
+    assert np.allclose(scored.bm25, bm25[scored.rows])
+    assert 7 in scored.rows.tolist()
