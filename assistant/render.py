@@ -26,17 +26,24 @@ def escape_markdown(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
+def _who(a) -> str:
+    """'Gary Coby, ROLE, told BuzzFeed News' or 'according to three anonymous sources ...'."""
+    if a.cue and a.cue.endswith((" to", " by")):
+        return f"{a.cue} {a.speaker}"
+    who = a.speaker + (f", {a.role}," if a.role else "")
+    if a.cue:
+        who += f" {a.cue}"
+    if a.outlet and a.outlet not in a.speaker:
+        who += f" {a.outlet}"
+    return who
+
+
 def attribution_line(quote: Quote) -> str:
     """'Gary Coby, ROLE, told BuzzFeed News · ¶6 · Title · True Pundit' (verbatim parts, fixed glue)."""
     parts = []
     a = quote.attribution
     if a and a.speaker and a.kind != "narration":
-        who = a.speaker + (f", {a.role}," if a.role else "")
-        if a.cue:
-            who += f" {a.cue}"
-        if a.outlet:
-            who += f" {a.outlet}"
-        parts.append(who)
+        parts.append(_who(a))
     parts.append(f"¶{quote.paragraph}")
     if quote.source_outlet:
         parts.append(f"excerpt of {quote.source_outlet}")
