@@ -10,7 +10,7 @@ Example:
     >>> from assistant.ingest import article_from_text
     >>> art = article_from_text('T\\n\\n“A,” Bob Lee said. “B.”')
     >>> quote_span(art, 1)
-    (0, 2)
+    (0, 1)
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ shares the question's words. ``method`` selects the baselines the evaluation
 suite compares against: ``dense``, ``bm25``, ``rrf`` (k=60) or ``hybrid``.
 
 Example:
-    >>> rank_rows(np.array([0.9, 0.1]), np.array([0.0, 2.0]), [0, 1], method="dense")[0]
+    >>> int(rank_rows(np.array([0.9, 0.1]), np.array([0.0, 2.0]), [0, 1], method="dense")[0])
     0
 """
 
