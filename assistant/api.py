@@ -26,7 +26,7 @@ from assistant.errors import (
 )
 from assistant.followup import Turn, contextual_query, normalise_history
 from assistant.index import (
-    IndexData, build_index, embedding_cache, load_index, save_index, stale_reason, verify_index,
+    IndexData, build_index, embedding_cache, load_index, save_index, stale_reason,
 )
 from assistant.ingest import article_files, read_article, source_fingerprint
 from assistant.retrieve import Params, neighbour_rows, search
@@ -79,20 +79,20 @@ class Assistant:
                    settings: Settings | None = None, embedder: Embedder | None = None,
                    rebuild: bool = False) -> "Assistant":
         """Articles from files/folders; with ``index_dir``, load the saved index when it
-        matches them, else build (reusing unchanged sentences' embeddings) and save."""
-        settings = settings or Settings.from_env()
-        embedder = embedder or make_embedder(settings.model, settings.batch_size, settings.query_cache_size)
+        matches them, else build (reusing unchanged sentences' embeddings) and save.
+        Articles added earlier with ``add`` from outside ``paths`` stay in the index."""
+        settings, embedder = _defaults(settings, embedder)
         files = article_files(list(paths))
         if index_dir is None:
-            articles = _dedupe([read_article(f, settings.max_file_bytes) for f in files])
-            return cls(build_index(articles, embedder, progress=settings.progress), embedder, settings)
+            return cls.from_articles([read_article(f, settings.max_file_bytes) for f in files], embedder, settings)
         fix = _fix_command([str(p) for p in paths], str(index_dir))
         old = None if rebuild else _load_if_possible(index_dir, embedder, fix)
+        extras = _added_elsewhere(old.articles, paths) if old is not None else []
         sources = {os.path.normpath(str(f)): source_fingerprint(f) for f in files}
+        sources.update({a.source_path: a.fingerprint for a in extras if a.source_path})
         if old is not None and stale_reason(old.manifest, sources) is None:
             return cls(old, embedder, settings, index_dir)
-        articles = _dedupe([read_article(f, settings.max_file_bytes) for f in files])
-        articles = [a.model_copy(update={"source_path": os.path.normpath(a.source_path)}) for a in articles]
+        articles = _dedupe([read_article(f, settings.max_file_bytes) for f in files] + extras)
         cache = embedding_cache(old) if old is not None else None
         data = build_index(articles, embedder, cache, progress=settings.progress)
         save_index(data, index_dir)
@@ -102,8 +102,7 @@ class Assistant:
     def from_articles(cls, articles: list[Article], embedder: Embedder | None = None,
                       settings: Settings | None = None) -> "Assistant":
         """An in-memory assistant over already-built ``Article`` objects."""
-        settings = settings or Settings.from_env()
-        embedder = embedder or make_embedder(settings.model, settings.batch_size, settings.query_cache_size)
+        settings, embedder = _defaults(settings, embedder)
         return cls(build_index(_dedupe(articles), embedder, progress=settings.progress), embedder, settings)
 
     # ----- reading ------------------------------------------------------------------
@@ -175,7 +174,7 @@ class Assistant:
         for pos in order.tolist():
             a, s = data.units[scored.rows[pos]]
             ranked.append((data.articles[a], int(s), float(score[pos])))
-        skip_idx = {(aid, next(i for i, x in enumerate(self.article(aid).sentences) if x.start == st))
+        skip_idx = {(aid, next(i for i, x in enumerate(data.articles[state.by_id[aid]].sentences) if x.start == st))
                     for aid, st in skip if aid in state.by_id}
         quotes = pick_quotes(ranked, top_k, skip_idx)
         feats = answer_features(state, tokens, scored, order) if quotes else []
@@ -206,7 +205,6 @@ class Assistant:
         if re.match(r"^[a-z][a-z0-9+.-]*://", text, re.I):
             raise ArticleError(f"Cannot add {text}: adding articles by URL is not supported yet; save the page's text as a .txt file and add that.")
         article = read_article(path_or_url, self.settings.max_file_bytes)
-        article = article.model_copy(update={"source_path": os.path.normpath(article.source_path)})
         with self._write_lock:
             state = self._state
             if article.id in state.by_id:
@@ -229,8 +227,8 @@ def answer_features(state: _State, tokens: list[str], scored, order: np.ndarray)
     context = set(own)
     for near in neighbour_rows(state.paragraph_of_row, np.array([row]))[0]:
         context |= data.lexicon.sentence_tokens(near)
-    cov_s = ans.coverage({t: w for t, w in idf.items()}, {t for t in idf if ids[t] in own})
-    cov_c = ans.coverage({t: w for t, w in idf.items()}, {t for t in idf if ids[t] in context})
+    cov_s = ans.coverage(idf, {t for t in idf if ids[t] in own})
+    cov_c = ans.coverage(idf, {t for t in idf if ids[t] in context})
     margin = float(scored.score[top] - scored.score[int(order[1])]) if len(order) > 1 else 1.0
     return ans.features(float(scored.dense[top]), cov_c, cov_s, margin, sum(idf.values()))
 
@@ -239,13 +237,28 @@ def _load_if_possible(index_dir, embedder: Embedder, fix: str) -> IndexData | No
     """The saved index, or None when there is none or it is stale (it is rebuilt);
     a damaged index raises, because silently replacing it could hide a problem."""
     try:
-        verify_index(index_dir, fix)
-        return load_index(index_dir, embedder, fix)
+        return load_index(index_dir, embedder, fix)  # verifies every checksum itself
     except IndexMissingError:
         return None
     except IndexStaleError as exc:
         log.warning("%s; rebuilding", exc)
         return None
+
+
+def _defaults(settings: Settings | None, embedder: Embedder | None) -> tuple[Settings, Embedder]:
+    settings = settings or Settings.from_env()
+    return settings, embedder or make_embedder(settings.model, settings.batch_size, settings.query_cache_size)
+
+
+def _added_elsewhere(articles: list[Article], paths: list[str | Path]) -> list[Article]:
+    """Articles of a saved index whose source lies outside ``paths`` (added with ``add``)."""
+    roots = [os.path.abspath(p) for p in paths]
+
+    def inside(path: str) -> bool:
+        full = os.path.abspath(path)
+        return any(full == r or full.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+
+    return [a for a in articles if not a.source_path or not inside(a.source_path)]
 
 
 def _dedupe(articles: list[Article]) -> list[Article]:

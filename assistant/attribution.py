@@ -295,8 +295,8 @@ def _inherit(previous, text, mine, spans, s, e, people) -> Attribution:
     its end (for '"A. B," he said.'), else continue the previous speaker."""
     end_q = max(q[1] for q in mine)
     for ns, ne in spans:
-        if ns >= e and ns < end_q + 2 or (ns < end_q <= ne and ns >= e):
-            rest = _mask(text, ns, ne, [q for q in mine])
+        if e <= ns < end_q + 2:
+            rest = _mask(text, ns, ne, mine)
             found = _find_cue(rest, ns)
             if found is not None:
                 return _attribution(text, found, "direct_quote", people)

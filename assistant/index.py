@@ -100,11 +100,7 @@ def _fsync_tree(folder: Path) -> None:
             with open(path, "rb") as handle:
                 os.fsync(handle.fileno())
     for path in [folder, *[p for p in folder.rglob("*") if p.is_dir()]]:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _fsync_dir(path)
 
 
 def _library_versions() -> dict[str, str]:
@@ -157,7 +153,7 @@ def save_index(data: IndexData, index_dir: str | Path) -> Path:
         with open(pointer, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(pointer, root / CURRENT)
-        _fsync_tree_dir(root)
+        _fsync_dir(root)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -165,7 +161,7 @@ def save_index(data: IndexData, index_dir: str | Path) -> Path:
     return root / name
 
 
-def _fsync_tree_dir(folder: Path) -> None:
+def _fsync_dir(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -192,7 +188,10 @@ def current_generation(index_dir: str | Path, fix: str) -> Path:
 
 def verify_index(index_dir: str | Path, fix: str) -> dict:
     """Check the manifest and every file's sha256; return the manifest."""
-    folder = current_generation(index_dir, fix)
+    return _verify_generation(current_generation(index_dir, fix), index_dir, fix)
+
+
+def _verify_generation(folder: Path, index_dir: str | Path, fix: str) -> dict:
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -213,11 +212,12 @@ def verify_index(index_dir: str | Path, fix: str) -> dict:
 
 def load_index(index_dir: str | Path, embedder: Embedder, fix: str) -> IndexData:
     """Load and verify a saved index for ``embedder``'s model."""
-    manifest = verify_index(index_dir, fix)
+    # Resolve CURRENT once, so a rebuild switching it meanwhile cannot mix generations.
+    folder = current_generation(index_dir, fix)
+    manifest = _verify_generation(folder, index_dir, fix)
     model = manifest["model"]
     if model["id"] != embedder.model_id or model["weights_sha256"] != embedder.weights_sha256:
         raise IndexStaleError(str(index_dir), f"it was built with model {model['id']!r}, not {embedder.model_id!r}", fix)
-    folder = current_generation(index_dir, fix)
     try:
         with open(folder / "articles.jsonl", encoding="utf-8") as handle:
             articles = [Article.model_validate_json(line) for line in handle if line.strip()]

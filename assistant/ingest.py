@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 
@@ -211,7 +212,7 @@ def read_article(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Articl
     except OSError as exc:
         raise UnreadableFileError(str(path), exc.strerror or str(exc)) from None
     meta = read_sidecar(path)
-    return article_from_text(decode_bytes(data, str(path)), meta, str(path), source_fingerprint(path))
+    return article_from_text(decode_bytes(data, str(path)), meta, os.path.normpath(path), source_fingerprint(path))
 
 
 def source_fingerprint(path: Path) -> str:

@@ -68,8 +68,8 @@ def answer_markdown(answer: Answer) -> str:
     if not answer.found:
         head.append(f"_{CLOSEST}_")
     cards = [_quote_markdown(q) for q in answer.quotes]
-    tail = f"_Confidence: {answer.confidence:.0%}_"
-    return "\n\n".join(head + cards + [escape_markdown(tail[1:-1]).join("__")])
+    confidence = "_" + escape_markdown(f"Confidence: {answer.confidence:.0%}") + "_"
+    return "\n\n".join(head + cards + [confidence])
 
 
 def answer_text(answer: Answer) -> str:

@@ -9,8 +9,8 @@ shares the question's words. ``method`` selects the baselines the evaluation
 suite compares against: ``dense``, ``bm25``, ``rrf`` (k=60) or ``hybrid``.
 
 Example:
-    >>> int(rank_rows(np.array([0.9, 0.1]), np.array([0.0, 2.0]), [0, 1], method="dense")[0])
-    0
+    >>> fuse(np.array([0.9, 0.1]), np.array([0.0, 2.0]), "dense").tolist()
+    [0.9, 0.1]
 """
 
 from __future__ import annotations
@@ -71,12 +71,6 @@ def top_rows(values: np.ndarray, k: int, allowed: np.ndarray | None) -> np.ndarr
 def _minmax(x: np.ndarray) -> np.ndarray:
     span = float(x.max() - x.min()) if len(x) else 0.0
     return (x - x.min()) / span if span > 1e-9 else np.ones_like(x)
-
-
-def rank_rows(dense: np.ndarray, bm25: np.ndarray, rows: list[int] | np.ndarray, method: str = "hybrid",
-              dense_weight: float = 0.5, rrf_k: int = 60) -> list[int]:
-    """Positions of ``rows`` ordered best first by one method (no neighbour term)."""
-    return list(np.argsort(-fuse(dense, bm25, method, dense_weight, rrf_k), kind="stable"))
 
 
 def fuse(dense: np.ndarray, bm25: np.ndarray, method: str, dense_weight: float = 0.5, rrf_k: int = 60) -> np.ndarray:

@@ -13,13 +13,6 @@ from assistant.evaluation import metrics as m
 from assistant.evaluation.datasets import SeedCase, load_jsonl
 
 
-def clear_query_cache(embedder) -> None:
-    """Measure real query encoding, not the LRU cache."""
-    cache = getattr(embedder, "_cache", None)
-    if cache is not None:
-        cache.clear()
-
-
 def measure(bot, questions: list[str], runs: int) -> dict:
     for q in questions:
         bot.ask(q)
@@ -27,7 +20,8 @@ def measure(bot, questions: list[str], runs: int) -> dict:
     for _ in range(runs):
         times = []
         for q in questions:
-            clear_query_cache(bot.embedder)
+            if hasattr(bot.embedder, "clear_cache"):  # measure real encoding, not the LRU cache
+                bot.embedder.clear_cache()
             started = time.perf_counter()
             bot.ask(q)
             times.append((time.perf_counter() - started) * 1000)
