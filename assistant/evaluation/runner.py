@@ -55,7 +55,7 @@ def run_squad(path: str, embedder, limit: int | None = None, off_per_article: in
                     row["quote_rank"] = _first_hit(answer.quotes[:1], q.answers, use_quote=True)
                 row[f"{method}_rank"] = _first_hit(answer.quotes, q.answers) if q.answerable else None
             rows.append(row)
-            feats.append((ai, f, q.answerable and row["hybrid_rank"] == 0, False))
+            feats.append((ai, row["features"], q.answerable and row["hybrid_rank"] == 0, False))
             bar.update(1)
         others = [q for j, o in enumerate(articles) if j != ai for q in o.questions[: limit or None] if q.answerable]
         for q in rng.sample(others, min(off_per_article, len(others))):
@@ -65,12 +65,18 @@ def run_squad(path: str, embedder, limit: int | None = None, off_per_article: in
     return {"rows": rows, "features": feats, "articles": [a.title for a in articles]}
 
 
-def cross_validate(features: list[tuple[int, list[float], bool, bool]], n_articles: int) -> list[float]:
-    """Leave-one-article-out probabilities and thresholds, aligned with ``features``."""
+def _feature_arrays(features: list[tuple[int, list[float], bool, bool]]):
+    """(article index, features, answered correctly, off-article) rows as arrays."""
+    art = np.array([a for a, _, _, _ in features])
     X = np.array([f for _, f, _, _ in features])
     y = np.array([int(lab) for _, _, lab, _ in features])
-    art = np.array([a for a, _, _, _ in features])
     off = np.array([o for _, _, _, o in features])
+    return art, X, y, off
+
+
+def cross_validate(features: list[tuple[int, list[float], bool, bool]], n_articles: int) -> tuple[list[float], list[float]]:
+    """Leave-one-article-out probabilities and thresholds, aligned with ``features``."""
+    art, X, y, off = _feature_arrays(features)
     probs, thresholds = np.zeros(len(X)), np.zeros(len(X))
     for held in range(n_articles):
         train, test = art != held, art == held
@@ -184,10 +190,7 @@ def run_attribution(path: str, roots: list[Path]) -> dict:
 
 def write_shipped_model(raw: dict, path: Path | None = None) -> Path:
     """Fit on every article and write the model that ships with the package."""
-    feats = raw["features"]
-    X = np.array([f for _, f, _, _ in feats])
-    y = np.array([int(lab) for _, _, lab, _ in feats])
-    off = np.array([o for _, _, _, o in feats])
+    _, X, y, off = _feature_arrays(raw["features"])
     model = fit_model(X, y, off)
     path = path or Path(__file__).resolve().parent.parent / "data" / "answerability.json"
     path.write_text(model.to_json() + "\n", encoding="utf-8")
