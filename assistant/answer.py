@@ -25,11 +25,15 @@ class SpanMismatch(AssertionError):
 
 
 def quote_span(article: Article, index: int) -> tuple[int, int]:
-    """(first, last) sentence indices of the quote around answer sentence ``index``."""
+    """(first, last) sentence indices of the quote around answer sentence ``index``:
+    the sentence, the neighbour that names its speaker, and the paragraph's other
+    sentences in the same voice (one speaker's quotation, or the outlet's own
+    commentary, is quoted whole), at most ``MAX_SENTENCES``."""
     sentences = article.sentences
     sentence = sentences[index]
     first = last = index
-    speaker = sentence.attribution.speaker_span if sentence.attribution else None
+    a = sentence.attribution
+    speaker = a.speaker_span if a else None
     if speaker and not (sentence.start <= speaker[0] < sentence.end):
         for step in (-1, 1, -2):
             j = index + step
@@ -37,8 +41,30 @@ def quote_span(article: Article, index: int) -> tuple[int, int]:
                 if sentences[j].start <= speaker[0] < sentences[j].end:
                     first, last = min(first, j), max(last, j)
                     break
+    if a and (a.kind == "commentary" or (speaker and a.kind == "direct_quote")):
+        first, last = _same_voice(article, index, first, last)
     if last - first + 1 > MAX_SENTENCES:
-        first = last - MAX_SENTENCES + 1
+        first = last - MAX_SENTENCES + 1 if last > index else first
+        last = first + MAX_SENTENCES - 1
+    return first, last
+
+
+def _same_voice(article: Article, index: int, first: int, last: int) -> tuple[int, int]:
+    """Grow (first, last) over adjacent same-paragraph sentences in the same voice:
+    the same quotation's speaker span, or the outlet's own commentary."""
+    sentences = article.sentences
+    own = sentences[index].attribution
+
+    def same(j: int) -> bool:
+        other = sentences[j].attribution if 0 <= j < len(sentences) else None
+        if not other or other.kind != own.kind or sentences[j].paragraph != sentences[index].paragraph:
+            return False
+        return other.kind == "commentary" or other.speaker_span == own.speaker_span
+
+    while last - first + 1 < MAX_SENTENCES and same(last + 1):
+        last += 1
+    while last - first + 1 < MAX_SENTENCES and same(first - 1):
+        first -= 1
     return first, last
 
 

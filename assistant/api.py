@@ -29,13 +29,17 @@ from assistant.index import (
     IndexData, build_index, embedding_cache, load_index, save_index, stale_reason,
 )
 from assistant.ingest import article_files, read_article, source_fingerprint
-from assistant.retrieve import Params, neighbour_rows, search
+from assistant.ranker import question_type, shipped_ranker, type_match
+from assistant.retrieve import Params, Scored, neighbour_rows, search
 from assistant.settings import Settings
 from assistant.types import Answer, Article
 
 log = logging.getLogger(__name__)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
 SPEAKER_BOOST = 0.25
+# Questions about the outlet's own view ("what does the writer suggest ...").
+_WRITER = re.compile(r"\b(writer|author|columnist|editorial|op-ed|the (outlet|publisher)(’s|'s) (own )?(view|opinion))\b",
+                     re.I)
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,7 @@ class Assistant:
         self.index_dir = Path(index_dir) if index_dir else None
         self.params = params or Params(dense_weight=self.settings.dense_weight, candidates=self.settings.candidates)
         self.answerability = ans.shipped_model()
+        self.ranker = shipped_ranker()
         self._state = _State.of(data)
         self._write_lock = threading.Lock()
 
@@ -132,6 +137,28 @@ class Assistant:
         """The answer and its answerability features (for evaluation and calibration)."""
         return self._ask(self._state, self._clean_question(question), top_k, [], None, method)
 
+    def candidates(self, question: str, method: str | None = None) -> tuple[list[tuple[str, int, int]], Scored]:
+        """Every candidate sentence as (article id, start, end), aligned with the
+        retrieval scores and, for ``hybrid``, the ranker's feature rows (used to fit it)."""
+        state = self._state
+        _, scored = self._search(state, self._clean_question(question), method, None)
+        spans = []
+        for row in scored.rows.tolist():
+            a, s = state.data.units[row]
+            sentence = state.data.articles[a].sentences[s]
+            spans.append((state.data.articles[a].id, sentence.start, sentence.end))
+        return spans, scored
+
+    def _search(self, state: _State, query: str, method: str | None,
+                article_ids: list[str] | None) -> tuple[list[str], Scored]:
+        data = state.data
+        params = self.params if method is None else Params(**{**self.params.__dict__, "method": method})
+        tokens = data.lexicon.tokenize(query)
+        scored = search(data.dense, data.vectors, state.paragraph_of_row, self.embedder.encode_query(query),
+                        data.lexicon.scores(tokens), params, self._allowed(state, article_ids), self.ranker,
+                        describer(data, tokens, query))
+        return tokens, scored
+
     def _clean_question(self, question: str) -> str:
         if not isinstance(question, str):
             raise QuestionError(f"The question must be text, not {type(question).__name__}.")
@@ -162,12 +189,7 @@ class Assistant:
         data = state.data
         if len(data.units) == 0:
             return make_answer(question, [], 0.0, 1.0), []
-        params = self.params if method is None else Params(**{**self.params.__dict__, "method": method})
-        qvec = self.embedder.encode_query(query)
-        tokens = data.lexicon.tokenize(query)
-        bm25_all = data.lexicon.scores(tokens)
-        scored = search(data.dense, data.vectors, state.paragraph_of_row, qvec, bm25_all, params,
-                        self._allowed(state, article_ids))
+        tokens, scored = self._search(state, query, method, article_ids)
         score = self._prefer_speakers(state, scored.rows, scored.score, question, speaker)
         order = np.argsort(-score, kind="stable")
         ranked = []
@@ -183,17 +205,23 @@ class Assistant:
 
     def _prefer_speakers(self, state: _State, rows: np.ndarray, score: np.ndarray, question: str,
                          speaker: str | None) -> np.ndarray:
-        """Boost sentences spoken by a person the question names (or the follow-up's speaker)."""
+        """Boost sentences spoken by a person the question names (or the follow-up's
+        speaker), and the outlet's commentary when the question asks what the writer thinks."""
         names = set(re.findall(r"\b[A-Z][a-z’'-]{2,}\b", question))
         if speaker:
             names |= set(speaker.split())
-        if not names or not len(rows):
+        writer = bool(_WRITER.search(question))
+        if not (names or writer) or not len(rows):
             return score
         boost = np.zeros(len(rows))
         for i, row in enumerate(rows.tolist()):
             a, s = state.data.units[row]
             attribution = state.data.articles[a].sentences[s].attribution
-            if attribution and attribution.speaker and attribution.kind in ("direct_quote", "reported"):
+            if not attribution:
+                continue
+            if writer and attribution.kind == "commentary":
+                boost[i] = SPEAKER_BOOST
+            elif attribution.speaker and attribution.kind in ("direct_quote", "reported"):
                 if names & set(re.findall(r"[\w’'-]+", attribution.speaker)):
                     boost[i] = SPEAKER_BOOST
         return score + boost * (float(score.max()) if len(score) else 0.0)
@@ -214,6 +242,28 @@ class Assistant:
                 save_index(data, self.index_dir)
             self._state = _State.of(data)
         return article
+
+
+def describer(data: IndexData, tokens: list[str], question: str):
+    """The ranker's per-row facts for this question: does the sentence hold the
+    asked-for type, how much of the question's IDF mass it covers, its length."""
+    kind = question_type(question)
+    idf = data.lexicon.idf(sorted(set(tokens)))
+    weights = {data.lexicon.vocab[t]: w for t, w in idf.items() if t in data.lexicon.vocab}
+    total = sum(idf.values())
+
+    def describe(rows: np.ndarray):
+        matches, cover, lengths = np.zeros(len(rows)), np.zeros(len(rows)), np.zeros(len(rows))
+        for i, row in enumerate(rows.tolist()):
+            a, s = data.units[row]
+            article, sentence = data.articles[a], data.articles[a].sentences[s]
+            matches[i] = kind is not None and type_match(kind, article.text[sentence.start:sentence.end])
+            own = data.lexicon.sentence_tokens(row)
+            cover[i] = sum(w for t, w in weights.items() if t in own) / total if total > 0 else 0.0
+            lengths[i] = sentence.end - sentence.start
+        return matches, cover, lengths
+
+    return describe
 
 
 def answer_features(state: _State, tokens: list[str], scored, order: np.ndarray) -> list[float]:

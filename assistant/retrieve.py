@@ -1,12 +1,12 @@
 """Candidate generation, fusion and sentence scoring. Pure functions, no I/O.
 
 Dense (FAISS inner product over normalised embeddings) and BM25 each propose
-candidates; each candidate's two scores are normalised within the query
-(dense: min-max over candidates, BM25: divided by the best) and mixed with
-``dense_weight``; a sentence's score then gains a share of its best same-
-paragraph neighbour's, because answers often sit next to the sentence that
-shares the question's words. ``method`` selects the baselines the evaluation
-suite compares against: ``dense``, ``bm25``, ``rrf`` (k=60) or ``hybrid``.
+candidates, joined by their same-paragraph neighbours. The shipped method,
+``hybrid``, scores them with the fitted linear ``Ranker`` over per-candidate
+features (see ``ranker``). The baselines the evaluation suite compares
+against: ``weighted`` (min-max cosine and BM25-over-best mixed with
+``dense_weight``, plus a share of the best neighbour's score), ``dense``,
+``bm25`` and ``rrf`` (k=60).
 
 Example:
     >>> fuse(np.array([0.9, 0.1]), np.array([0.0, 2.0]), "dense").tolist()
@@ -15,12 +15,17 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import faiss
 import numpy as np
 
-METHODS = ("hybrid", "dense", "bm25", "rrf")
+from assistant.ranker import Ranker, feature_matrix
+
+# rows -> (type match, coverage, length in characters), one value per row
+Describe = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
+METHODS = ("hybrid", "weighted", "dense", "bm25", "rrf")
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,7 @@ class Scored:
     dense: np.ndarray
     bm25: np.ndarray
     score: np.ndarray
+    features: np.ndarray | None = None
 
 
 def dense_candidates(index: faiss.Index, query: np.ndarray, k: int, allowed: np.ndarray | None) -> np.ndarray:
@@ -81,6 +87,8 @@ def fuse(dense: np.ndarray, bm25: np.ndarray, method: str, dense_weight: float =
         return dense.astype(np.float64)
     if method == "bm25":
         return bm25.astype(np.float64) + 1e-6 * dense
+    if method == "hybrid":
+        raise ValueError("the hybrid method scores with a Ranker; call search() with one")
     if method == "rrf":
         rank_d = np.argsort(np.argsort(-dense, kind="stable"), kind="stable")
         rank_b = np.argsort(np.argsort(-bm25, kind="stable"), kind="stable")
@@ -109,25 +117,40 @@ def neighbour_rows(paragraph_of_row: np.ndarray, rows: np.ndarray) -> list[list[
     return out
 
 
-def search(dense_index: faiss.Index, vectors: np.ndarray, paragraph_of_row: np.ndarray, query: np.ndarray,
-           bm25_all: np.ndarray, params: Params, allowed: np.ndarray | None = None) -> Scored:
-    """Score the candidate rows (and their paragraph neighbours) for one query."""
+def candidate_rows(dense_index: faiss.Index, paragraph_of_row: np.ndarray, query: np.ndarray,
+                   bm25_all: np.ndarray, params: Params, allowed: np.ndarray | None) -> np.ndarray:
+    """Dense and BM25 top candidates (per ``params.method``), plus their
+    same-paragraph neighbours for the methods that look at neighbours."""
     d_rows = dense_candidates(dense_index, query, params.candidates, allowed) if params.method != "bm25" else []
     b_rows = top_rows(bm25_all, params.candidates, allowed) if params.method != "dense" else []
     rows = np.union1d(np.asarray(d_rows, dtype=np.int64), np.asarray(b_rows, dtype=np.int64))
-    if params.method == "hybrid" and len(rows):
+    if params.method in ("hybrid", "weighted") and len(rows):
         near = {n for group in neighbour_rows(paragraph_of_row, rows) for n in group}
         if allowed is not None:
             near &= set(allowed.tolist())
         rows = np.union1d(rows, np.fromiter(near, dtype=np.int64, count=len(near)))
+    return rows
+
+
+def search(dense_index: faiss.Index, vectors: np.ndarray, paragraph_of_row: np.ndarray, query: np.ndarray,
+           bm25_all: np.ndarray, params: Params, allowed: np.ndarray | None = None,
+           ranker: Ranker | None = None, describe: Describe | None = None) -> Scored:
+    """Score the candidate rows for one query. The ``hybrid`` method needs the
+    ``ranker`` and ``describe(rows) -> (type matches, coverage, lengths)``."""
+    rows = candidate_rows(dense_index, paragraph_of_row, query, bm25_all, params, allowed)
     if not len(rows):
         empty = np.zeros(0)
         return Scored(rows, empty, empty, empty)
     dense = np.asarray(vectors[rows], dtype=np.float32) @ query.astype(np.float32)
     bm25 = bm25_all[rows]
-    fused = fuse(dense, bm25, params.method, params.dense_weight, params.rrf_k)
-    if params.method == "hybrid":
-        position = {r: i for i, r in enumerate(rows.tolist())}
-        near_pos = [[position[n] for n in group if n in position] for group in neighbour_rows(paragraph_of_row, rows)]
-        fused = with_neighbours(fused, near_pos, params.neighbour_weight)
-    return Scored(rows, dense, bm25, fused)
+    if params.method not in ("hybrid", "weighted"):
+        return Scored(rows, dense, bm25, fuse(dense, bm25, params.method, params.dense_weight, params.rrf_k))
+    position = {r: i for i, r in enumerate(rows.tolist())}
+    near_pos = [[position[n] for n in group if n in position] for group in neighbour_rows(paragraph_of_row, rows)]
+    if params.method == "weighted":
+        fused = fuse(dense, bm25, "weighted", params.dense_weight)
+        return Scored(rows, dense, bm25, with_neighbours(fused, near_pos, params.neighbour_weight))
+    if ranker is None or describe is None:
+        raise ValueError("the hybrid method needs a ranker and a describe function")
+    features = feature_matrix(dense, bm25, near_pos, *describe(rows))
+    return Scored(rows, dense, bm25, ranker.scores(features), features)

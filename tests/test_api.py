@@ -102,3 +102,18 @@ class CountingEmbedder(FakeEmbedder):
 def test_fake_embedder_is_normalised():
     vectors = FakeEmbedder().encode(["a b c", "hello"])
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
+
+
+def test_one_voice_is_quoted_whole(fake_bot):
+    from assistant.answer import quote_span
+
+    article = fake_bot.articles[0]
+    sentences = [article.text[s.start:s.end] for s in article.sentences]
+    coby = next(i for i, s in enumerate(sentences) if s.startswith("“Facebook loved us"))
+    musk = next(i for i, s in enumerate(sentences) if "Elon Musk" in s)
+    harbath = next(i for i, s in enumerate(sentences) if "Katie Harbath" in s)
+    assert quote_span(article, coby) == quote_span(article, coby + 1) == (coby, coby + 1)  # Coby's two sentences
+    assert quote_span(article, musk) == quote_span(article, musk + 1) == (musk, musk + 1)  # the outlet's commentary
+    assert quote_span(article, harbath) == (harbath, harbath)
+    declined = next(i for i, s in enumerate(sentences) if s.startswith("The company declined"))
+    assert quote_span(article, declined) == (declined, declined)  # narration is not grown

@@ -62,3 +62,37 @@ def test_squad_gold_spans_point_at_answers():
     mine = next(q for q in article.questions if q.id == answerable["id"])
     s, e = mine.answers[0]
     assert article.text[s:e] == answerable["answers"][0]["text"]
+
+
+def test_cases_name_their_article(fake_bot, tmp_path):
+    from assistant.evaluation.runner import run_seed
+
+    good = tmp_path / "cases.jsonl"
+    good.write_text(
+        '{"question": "Who is Gary Coby?", "answerable": true, "gold": ["Gary Coby"], '
+        '"article": "zuckerberg-trump-call-true-pundit.txt"}\n'
+        '{"question": "What is the capital of France?", "answerable": false}\n', encoding="utf-8")
+    result = run_seed(str(good), fake_bot)
+    assert result["summary"]["questions"] == 2 and result["summary"]["verbatim_rate"] == 1.0
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "q7", "question": "Who?", "answerable": true, "gold": ["x"], "article": "nope.txt"}\n',
+                   encoding="utf-8")
+    with pytest.raises(DatasetError, match="case q7: field 'article'.*nope.txt"):
+        run_seed(str(bad), fake_bot)
+
+
+def test_accuracy_coverage_matches_brute_force_and_plots_are_png(tmp_path):
+    import random
+
+    from assistant.evaluation.plots import accuracy_coverage, plot_coverage, plot_hits
+
+    rng = random.Random(3)
+    conf = [rng.random() for _ in range(40)]
+    right = [rng.random() < c for c in conf]
+    points = accuracy_coverage(conf, right)
+    for n in (1, 10, 40):
+        top = sorted(range(40), key=lambda i: -conf[i])[:n]
+        assert points[n - 1] == (round(n / 40, 3), round(sum(right[i] for i in top) / n, 3))
+    for path in (plot_coverage({"x": points}, tmp_path / "c.png"),
+                 plot_hits({"a": {"hit@1": 0.5, "hit@3": 0.7, "hit@5": 0.9}}, tmp_path / "h.png")):
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -45,8 +45,9 @@ def test_seed_suite_thresholds(real_bot):
     # Off-topic questions (the first five unanswerable ones) must never be "found".
     off_topic = [r for r in result["rows"] if r["id"] in {f"seed-u0{i}" for i in range(1, 6)}]
     assert len(off_topic) == 5 and not any(r["found"] for r in off_topic)
-    # A regression floor below the measured 0.71 (README "Numbers"); the target is higher.
-    assert result["summary"]["hit@3"] >= 0.6
+    # Regression floors below the measured 0.71 / 0.83 (README "Numbers"); the targets are higher.
+    assert result["summary"]["quote_hit@1"] >= 0.6 and result["summary"]["quote_hit@3"] >= 0.75
+    assert result["summary"]["verbatim_rate"] == 1.0
 
 
 def test_squad_slice_hybrid_beats_baselines(real_embedder):

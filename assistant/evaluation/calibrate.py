@@ -1,4 +1,5 @@
-"""Fit the answerability model: logistic regression by Newton's method, numpy only.
+"""Fit the shipped models: answerability (logistic regression by Newton's method)
+and the sentence ranker (listwise softmax, L-BFGS).
 
 Example:
     >>> import numpy as np
@@ -13,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from assistant.answerability import AnswerabilityModel
+from assistant.ranker import Ranker
 
 
 def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50) -> tuple[np.ndarray, float]:
@@ -47,3 +49,33 @@ def fit_model(X: np.ndarray, y: np.ndarray, off_article: np.ndarray, reject_shar
     off = sorted(model.probability(row.tolist()) for row in X[off_article])
     threshold = off[min(len(off) - 1, int(np.ceil(reject_share * len(off))))] if off else 0.5
     return AnswerabilityModel(w.tolist(), b, float(threshold) + 1e-6, mean.tolist(), scale.tolist())
+
+
+def fit_ranker(lists: list[tuple[np.ndarray, np.ndarray]], l2: float = 1e-2) -> Ranker:
+    """Linear ranker weights maximising the softmax probability of the gold
+    candidates of each question (``lists`` holds (features, gold mask) pairs).
+
+    Example:
+        >>> X = np.array([[1.0], [0.0]]); gold = np.array([True, False])
+        >>> fit_ranker([(X, gold)]).weights[0] > 0
+        True
+    """
+    from scipy.optimize import minimize  # only fitting needs scipy
+
+    lists = [(X, g / g.sum()) for X, g in lists if g.any()]
+    if not lists:
+        raise ValueError("no question has a gold candidate to fit the ranker on")
+    d = lists[0][0].shape[1]
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = 0.0, np.zeros(d)
+        for X, target in lists:
+            s = X @ w
+            p = np.exp(s - s.max())
+            p /= p.sum()
+            total -= float(target @ np.log(p + 1e-12))
+            grad -= X.T @ (target - p)
+        return total / len(lists) + l2 * float(w @ w), grad / len(lists) + 2 * l2 * w
+
+    result = minimize(loss, np.zeros(d), jac=True, method="L-BFGS-B")
+    return Ranker([float(w) for w in result.x])

@@ -16,8 +16,9 @@ from tqdm import tqdm
 
 from assistant.api import Assistant
 from assistant.evaluation import metrics as m
-from assistant.evaluation.calibrate import fit_model
-from assistant.evaluation.datasets import AttributionCase, SeedCase, load_jsonl, load_squad
+from assistant.evaluation.calibrate import fit_model, fit_ranker
+from assistant.evaluation.datasets import AttributionCase, DatasetError, SeedCase, load_jsonl, load_squad
+from assistant.evaluation.plots import accuracy_coverage
 from assistant.ingest import article_from_text, decode_bytes, read_article
 from assistant.retrieve import METHODS
 from assistant.settings import Settings
@@ -31,38 +32,75 @@ def _first_hit(quotes, spans: list[tuple[int, int]], use_quote: bool = False) ->
     return None
 
 
+def _ask_row(bot: Assistant, q, method: str, row: dict) -> list[float]:
+    """Ask ``q`` with ``method``, record its rank (and quote facts for the
+    shipped method) in ``row``; return the answerability features."""
+    started = time.perf_counter()
+    answer, f = bot.explain(q.question, 10, method)
+    row[f"{method}_ms"] = (time.perf_counter() - started) * 1000
+    if method == "hybrid":
+        row["features"], row["confidence"] = f, answer.confidence
+        row["quote_chars"] = len(answer.quotes[0].text) if answer.quotes else 0
+        row["quote_rank"] = _first_hit(answer.quotes[:1], q.answers, use_quote=True)
+    row[f"{method}_rank"] = _first_hit(answer.quotes, q.answers) if q.answerable else None
+    row[f"{method}_verbatim"] = _verbatim(bot, answer)
+    return f
+
+
+def _ranker_lists(bot: Assistant, questions) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(candidate features, gold mask) for every answerable question whose
+    gold answer lies inside one candidate sentence."""
+    out = []
+    for q in questions:
+        if not q.answerable:
+            continue
+        spans, scored = bot.candidates(q.question, "hybrid")
+        gold = np.array([any(lo <= s and e <= hi for s, e in q.answers) for _, lo, hi in spans], dtype=bool)
+        if gold.any():
+            out.append((scored.features, gold))
+    return out
+
+
 def run_squad(path: str, embedder, limit: int | None = None, off_per_article: int = 150,
               progress: bool = True, seed: int = 0) -> dict:
     """Per-article retrieval for every method, plus answerability features for
-    own (answerable and unanswerable) and off-article questions."""
+    own (answerable and unanswerable) and off-article questions. The shipped
+    method's ranker is fitted leave-one-article-out: each article is scored
+    with a ranker that never saw it."""
     articles = load_squad(path)
     settings = Settings(progress=False)
     rng = random.Random(seed)
-    rows, feats = [], []
-    total = sum(min(len(a.questions), limit or 10**9) for a in articles)
-    bar = tqdm(total=total, desc="squad2", disable=not progress)
-    for ai, art in enumerate(articles):
+    questions = [a.questions[: limit or None] for a in articles]
+    bar = tqdm(total=2 * sum(map(len, questions)), desc="squad2", disable=not progress)
+    bots, rows, lists = [], [], []
+    for art, qs in zip(articles, questions):
         bot = Assistant.from_articles([article_from_text(art.text)], embedder, settings)
-        for q in art.questions[: limit or None]:
+        bots.append(bot)
+        lists.append(_ranker_lists(bot, qs))
+        for q in qs:
             row = {"article": art.title, "id": q.id, "question": q.question, "answerable": q.answerable}
-            for method in METHODS:
-                started = time.perf_counter()
-                answer, f = bot.explain(q.question, 10, method)
-                row[f"{method}_ms"] = (time.perf_counter() - started) * 1000
-                if method == "hybrid":
-                    row["features"], row["confidence"] = f, answer.confidence
-                    row["quote_chars"] = len(answer.quotes[0].text) if answer.quotes else 0
-                    row["quote_rank"] = _first_hit(answer.quotes[:1], q.answers, use_quote=True)
-                row[f"{method}_rank"] = _first_hit(answer.quotes, q.answers) if q.answerable else None
+            bot.embedder.encode_query(q.question)  # cached: every method's timing then excludes the encoding
+            for method in METHODS[1:]:
+                _ask_row(bot, q, method, row)
             rows.append(row)
-            feats.append((ai, row["features"], q.answerable and row["hybrid_rank"] == 0, False))
             bar.update(1)
-        others = [q for j, o in enumerate(articles) if j != ai for q in o.questions[: limit or None] if q.answerable]
+    feats, at = [], 0
+    for ai, (bot, qs) in enumerate(zip(bots, questions)):
+        train = [x for j, part in enumerate(lists) if j != ai for x in part]
+        if train:  # a one-article run has nothing to cross-validate with: keep the shipped ranker
+            bot.ranker = fit_ranker(train)
+        for q in qs:
+            f = _ask_row(bot, q, "hybrid", rows[at])
+            feats.append((ai, f, q.answerable and rows[at]["hybrid_rank"] == 0, False))
+            at += 1
+            bar.update(1)
+        others = [q for j, o in enumerate(questions) if j != ai for q in o if q.answerable]
         for q in rng.sample(others, min(off_per_article, len(others))):
             _, f = bot.explain(q.question, 1)
             feats.append((ai, f, False, True))
     bar.close()
-    return {"rows": rows, "features": feats, "articles": [a.title for a in articles]}
+    return {"rows": rows, "features": feats, "articles": [a.title for a in articles],
+            "ranker_lists": lists}
 
 
 def _feature_arrays(features: list[tuple[int, list[float], bool, bool]]):
@@ -117,29 +155,64 @@ def summarise_squad(result: dict) -> dict:
     predicted = [p >= t for p, t, _ in own]
     correct = [bool(f[2]) for _, _, f in own]
     abst["found_precision"], abst["found_recall"], abst["found_f1"] = m.precision_recall_f1(predicted, correct)
-    return {"methods": table, "abstention": abst, "questions": len(rows), "answerable": len(answerable)}
+    verbatim = [r[f"{method}_verbatim"] for r in rows for method in METHODS]
+    return {"methods": table, "abstention": abst, "questions": len(rows), "answerable": len(answerable),
+            "verbatim_rate": float(np.mean(verbatim)) if verbatim else float("nan"),
+            "accuracy_coverage": accuracy_coverage([p for p, _, _ in own], correct)}
+
+
+def _article_ids(bot: Assistant, case: SeedCase, number: int) -> list[str] | None:
+    """The article a case names (by id, file name or title), or None for all."""
+    if not case.article:
+        return None
+    for a in bot.articles:
+        if case.article in (a.id, a.title) or (a.source_path and Path(a.source_path).name == case.article):
+            return [a.id]
+    raise DatasetError(f"case {case.id or number}: field 'article': no indexed article has the id, file name "
+                       f"or title {case.article!r}.")
+
+
+def _verbatim(bot: Assistant, answer) -> bool:
+    return all(bot.article(q.article_id).text[q.start : q.end] == q.text for q in answer.quotes)
+
+
+def _case_row(bot: Assistant, case: SeedCase, number: int) -> dict:
+    ids = _article_ids(bot, case, number)
+    started = time.perf_counter()
+    answer = bot.ask(case.question, top_k=5, article_ids=ids)
+    ms = (time.perf_counter() - started) * 1000
+    quote_rank = next((i for i, q in enumerate(answer.quotes) if any(g in q.text for g in case.gold)), None)
+    sentence_rank = next((i for i, q in enumerate(answer.quotes)
+                          if any(g in q.text[q.highlight[0] - q.start : q.highlight[1] - q.start] or
+                                 q.text[q.highlight[0] - q.start : q.highlight[1] - q.start] in g for g in case.gold)), None)
+    return {"id": case.id or str(number), "question": case.question, "answerable": case.answerable,
+            "found": answer.found, "confidence": answer.confidence, "rank": quote_rank,
+            "sentence_rank": sentence_rank, "ms": ms, "verbatim": _verbatim(bot, answer),
+            "top_quote": answer.quotes[0].text if answer.quotes else None}
 
 
 def run_seed(path: str, bot: Assistant) -> dict:
-    """Seed questions: top quote contains a gold sentence; unanswerable -> not found."""
+    """Labelled questions over the indexed corpus (the seed suite, or a user's
+    ``cases`` file): the top quote should contain a gold text; unanswerable
+    questions should come back not found."""
     cases = load_jsonl(path, SeedCase)
-    rows = []
-    for case in cases:
-        started = time.perf_counter()
-        answer = bot.ask(case.question, top_k=5)
-        ms = (time.perf_counter() - started) * 1000
-        rank = next((i for i, q in enumerate(answer.quotes) if any(g in q.text for g in case.gold)), None)
-        rows.append({"id": case.id, "question": case.question, "answerable": case.answerable, "found": answer.found,
-                     "confidence": answer.confidence, "rank": rank, "ms": ms,
-                     "top_quote": answer.quotes[0].text if answer.quotes else None})
+    rows = [_case_row(bot, case, n) for n, case in enumerate(cases, 1)]
     ans = [r for r in rows if r["answerable"]]
     una = [r for r in rows if not r["answerable"]]
+    correct = [r["answerable"] and r["rank"] == 0 for r in rows]
+    p, r_, f1 = m.precision_recall_f1([r["found"] for r in rows], correct)
     return {"rows": rows, "summary": {
         "questions": len(rows), "answerable": len(ans), "unanswerable": len(una),
-        "hit@1": m.hit_at([r["rank"] for r in ans], 1), "hit@3": m.hit_at([r["rank"] for r in ans], 3),
+        "quote_hit@1": m.hit_at([r["rank"] for r in ans], 1), "quote_hit@3": m.hit_at([r["rank"] for r in ans], 3),
+        "sentence_hit@1": m.hit_at([r["sentence_rank"] for r in ans], 1),
         "found_rate_answerable": float(np.mean([r["found"] for r in ans])) if ans else float("nan"),
         "not_found_rate_unanswerable": float(np.mean([not r["found"] for r in una])) if una else float("nan"),
+        "auroc_answerable_vs_unanswerable": m.auroc([r["confidence"] for r in rows], [int(r["answerable"]) for r in rows]),
+        "found_precision": p, "found_recall": r_, "found_f1": f1,
+        "verbatim_rate": float(np.mean([r["verbatim"] for r in rows])) if rows else float("nan"),
         "latency_median_ms": m.median([r["ms"] for r in rows]),
+        "latency_p95_ms": m.percentile([r["ms"] for r in rows], 95),
+        "accuracy_coverage": accuracy_coverage([r["confidence"] for r in rows], correct),
     }}
 
 
@@ -188,10 +261,14 @@ def run_attribution(path: str, roots: list[Path]) -> dict:
     }}
 
 
-def write_shipped_model(raw: dict, path: Path | None = None) -> Path:
-    """Fit on every article and write the model that ships with the package."""
+def write_shipped_models(raw: dict, folder: Path | None = None) -> list[Path]:
+    """Fit the ranker and the answerability model on every article and write
+    the JSON files that ship with the package."""
+    folder = folder or Path(__file__).resolve().parent.parent / "data"
+    ranker = fit_ranker([x for part in raw["ranker_lists"] for x in part])
     _, X, y, off = _feature_arrays(raw["features"])
     model = fit_model(X, y, off)
-    path = path or Path(__file__).resolve().parent.parent / "data" / "answerability.json"
-    path.write_text(model.to_json() + "\n", encoding="utf-8")
-    return path
+    paths = [folder / "ranker.json", folder / "answerability.json"]
+    for path, text in zip(paths, (ranker.to_json(), model.to_json())):
+        path.write_text(text + "\n", encoding="utf-8")
+    return paths

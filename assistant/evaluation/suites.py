@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from assistant.evaluation import runner
+from assistant.evaluation.plots import plot_coverage, plot_hits
 from assistant.evaluation.report import markdown_table, write_report
 
 SEED = "eval/seed.jsonl"
@@ -17,6 +18,19 @@ def _command() -> str:
     return "assistant " + " ".join(sys.argv[1:])
 
 
+def _squad_body(summary: dict, cols: list[str]) -> str:
+    return "\n\n".join([
+        "Sentence hit@k: the highlighted answer sentence of the k-th quote contains a gold answer span. "
+        "The shipped method (hybrid) is scored leave-one-article-out: each article with a ranker fitted on the others.",
+        markdown_table(summary["methods"], cols),
+        markdown_table({"hybrid": summary["methods"]["hybrid"]}, ["quote_hit@1", "median_quote_chars"]),
+        f"Verbatim rate over every returned quote: {summary['verbatim_rate']:.3f}",
+        "Abstention (leave-one-article-out):",
+        "```json\n" + json.dumps(summary["abstention"], indent=2) + "\n```",
+        "![hit@k by method](hit_by_method.png)\n\n![accuracy vs coverage](accuracy_coverage.png)",
+    ])
+
+
 def main(args) -> int:
     from assistant.api import Assistant
     from assistant.settings import Settings
@@ -25,10 +39,14 @@ def main(args) -> int:
     if args.suite in ("seed", "cases"):
         bot = Assistant.from_paths(args.corpus or ["corpus/"], index_dir=args.index, settings=settings)
         result = runner.run_seed(args.path or SEED, bot)
-        body = "```json\n" + json.dumps(result["summary"], indent=2) + "\n```"
+        shown = {k: v for k, v in result["summary"].items() if k != "accuracy_coverage"}
+        body = "```json\n" + json.dumps(shown, indent=2) + "\n```\n\n![accuracy vs coverage](accuracy_coverage.png)"
+        plots = {"accuracy_coverage.png": lambda path: plot_coverage(
+            {args.suite: result["summary"]["accuracy_coverage"]}, path)}
     elif args.suite == "attribution":
         result = runner.run_attribution(args.path or ATTRIBUTION, [Path("."), Path(args.data_root)])
         body = "```json\n" + json.dumps(result["summary"], indent=2) + "\n```"
+        plots = {}
     else:
         from assistant.embed import make_embedder
 
@@ -39,12 +57,16 @@ def main(args) -> int:
         raw = runner.run_squad(args.path, embedder, args.limit, progress=settings.progress)
         summary = runner.summarise_squad(raw)
         if args.fit:
-            runner.write_shipped_model(raw)
+            runner.write_shipped_models(raw)
         result = {"rows": raw["rows"], "summary": summary}
         cols = ["hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10", "latency_median_ms", "latency_p95_ms"]
-        body = markdown_table(summary["methods"], cols) + "\n\n" + markdown_table(
-            {"hybrid": summary["methods"]["hybrid"]}, ["quote_hit@1", "median_quote_chars"]) + "\n\nAbstention (leave-one-article-out):\n\n```json\n" + json.dumps(summary["abstention"], indent=2) + "\n```"
+        body = _squad_body(summary, cols)
+        plots = {"hit_by_method.png": lambda path: plot_hits(summary["methods"], path),
+                 "accuracy_coverage.png": lambda path: plot_coverage(
+                     {"shipped (leave-one-article-out)": summary["accuracy_coverage"]}, path)}
     folder = write_report(Path(args.reports), args.suite, _command(), result["summary"], result["rows"], body)
+    for name, draw in plots.items():
+        draw(folder / name)
     print(body)
     print(f"\nReport: {folder}/report.md")
     return 0

@@ -1,0 +1,70 @@
+"""PNG plots for evaluation reports: hit@k by method, and accuracy vs coverage.
+
+matplotlib is imported inside the functions (with the non-interactive Agg
+backend), so nothing but a report run pays for it.
+
+Example:
+    >>> accuracy_coverage([0.9, 0.2, 0.6], [True, False, True])
+    [(0.333, 1.0), (0.667, 1.0), (1.0, 0.667)]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def accuracy_coverage(confidence: list[float], correct: list[bool]) -> list[tuple[float, float]]:
+    """(coverage, accuracy) when answering only the most confident questions:
+    for each cut-off, the share answered and the share of those answered right."""
+    order = sorted(range(len(confidence)), key=lambda i: -confidence[i])
+    points, right = [], 0
+    for n, i in enumerate(order, start=1):
+        right += bool(correct[i])
+        points.append((round(n / len(order), 3), round(right / n, 3)))
+    return points
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_hits(table: dict[str, dict[str, float]], path: Path, ks: tuple[int, ...] = (1, 3, 5)) -> Path:
+    """Grouped bars of hit@k for each method in ``table``."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
+    width = 0.8 / len(ks)
+    for j, k in enumerate(ks):
+        xs = [i + j * width for i in range(len(table))]
+        ax.bar(xs, [row[f"hit@{k}"] for row in table.values()], width, label=f"hit@{k}")
+    ax.set_xticks([i + width * (len(ks) - 1) / 2 for i in range(len(table))], list(table))
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share of answerable questions")
+    ax.set_title("Sentence hit@k by method")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def plot_coverage(curves: dict[str, list[tuple[float, float]]], path: Path) -> Path:
+    """Accuracy against coverage, one line per curve."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
+    for name, points in curves.items():
+        ax.plot([c for c, _ in points], [a for _, a in points], label=name)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("coverage (share of questions answered, most confident first)")
+    ax.set_ylabel("accuracy of the answered")
+    ax.set_title("Accuracy vs coverage")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
