@@ -50,7 +50,7 @@ _AUX_TAIL = re.compile(
 _CONJUNCTION = re.compile(r"\b(?:and|but|while|because|although|though|so|when|where|after|that|as)\s+")
 _AFFILIATION = re.compile(r"\s+(?:of|from|at|for|with|in)\s+(?:the\s+)?[A-Z][^,]*$")
 _ACRONYM_TAIL = re.compile(r"\s*\([A-Z]{2,}\)$")
-_DETERMINER = re.compile(r"^(?:a|an|the|this|his|her|its|their|our|one|two|three|several|some|many)\b", re.I)
+_DETERMINER = re.compile(r"^(?:a|an|the|this|his|her|its|their|our|one|two|three|several|some|many|other)\b", re.I)
 _RELATIVE = re.compile(r"^(?:who|which|whose|where)\b")
 _VERBISH = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|can|could|should|may|might|did|does)\b")
 _OBJECT_OF = re.compile(r"^(?:in|at|on|to|of|for|from|by|with|about|into|over|than|like|between)$", re.I)
@@ -349,7 +349,9 @@ def _resolve(text: str, found: _Found, mentions: Mentions) -> tuple[int, int] | 
     phrase = text[span[0] : span[1]]
     if found.ref == "pronoun":
         word = phrase.lower()
-        return mentions.resolve(span, pronoun="it" if word == "they" else word) or span
+        if word == "they":
+            return span  # plural: too many candidates to guess; the pronoun itself is honest
+        return mentions.resolve(span, pronoun=word) or span
     if found.ref == "description":
         kind = description_kind(phrase)
         return (mentions.resolve(span, pronoun=kind) or span) if kind else span
@@ -376,10 +378,11 @@ _CLAUSE_START = re.compile(r"(?:^|;\s+|\b(?:but|and|while|although|though|becaus
 _ROLE_GAP = re.compile(r" (?:(?!(?:later|also|now|then|has|had|is|was|beat|won|met|hit|led|got|made|took|gave|and|or|but|of|in|at|to)\b)[a-z-]+(?<!ed)(?<!ing) ){1,2}")
 
 
-def _clause_subjects(masked: str, base: int) -> list[tuple[int, int]]:
+def _clause_subjects(masked: str, base: int, surnames=frozenset()) -> list[tuple[int, int]]:
     """Names that act in a clause: 'Hazel Gilbert, 23, ... gave up ballet',
     'Northern Ireland man James McIlroy is confident', '... but McIlroy is unfazed'.
-    The clause's first name, or a later one when only job words lead to it."""
+    The clause's first name, or a later one when only job words lead to it
+    from a word that is not a person's name (``surnames`` are known people)."""
     filler = _LEADING_FILLER.match(masked)
     spans = []
     for start in _CLAUSE_START.finditer(masked, filler.end() if filler else 0):
@@ -389,6 +392,8 @@ def _clause_subjects(masked: str, base: int) -> list[tuple[int, int]]:
             between = head[best.end() : m.start()] if best else head[: m.start()]
             if best is None and between.strip() or best is not None and (not _ROLE_GAP.fullmatch(between) or _CUE.search(between)):
                 break
+            if best is not None and is_person(best.group(), surnames):
+                break  # "Edwards himself kept Idowu off": only a place or job word leads on to a name
             best = m
         if best and best.group() not in NOT_NAMES and not best.group().endswith("ly") and re.match(r" [a-z]|, [a-z0-9]", head[best.end() : best.end() + 3]):
             s, e = clean_name(masked, start.end() + best.start(), start.end() + best.end())
@@ -446,7 +451,7 @@ def attribute_sentences(text: str, spans: list[tuple[int, int]], publisher: str 
             attribution = _commentary(text, publisher)
         else:
             attribution = Attribution(kind="narration")
-        _note(text, mentions, attribution, _clause_subjects(masked, s))
+        _note(text, mentions, attribution, _clause_subjects(masked, s, set(mentions.surnames)))
         results.append(attribution)
         if attribution.speaker_span and attribution.kind != "commentary":
             previous = attribution

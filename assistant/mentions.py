@@ -59,10 +59,18 @@ _ORG_WORDS = {
     "plc", "Motors", "News", "Media", "Research", "Network", "Fund", "Academy", "League", "Police", "Radio",
     "Championship", "Championships", "Cup", "Games", "Festival", "Street", "Road", "House", "Parliament",
 }
+# Class nouns a text uses to refer back to a named organisation ("the company said").
+# Not "the government", "the police", "the court": those name their own referent.
 _ORG_NOUNS = re.compile(
-    r"\b(?:company|firm|group|organisation|organization|alliance|airline|carmaker|car maker|bank|party|club|"
-    r"government|ministry|department|association|agency|charity|union|body|board|council|commission|"
-    r"committee|watchdog|regulator|giant|retailer|network|broadcaster|corporation|airport|federation)$"
+    r"\b(?:company|firm|group|organisation|organization|alliance|airline|carmaker|car maker|bank|club|agency|"
+    r"charity|body|watchdog|regulator|giant|retailer|network|broadcaster|corporation)$"
+)
+# Heads of descriptions that stand for a person named earlier ("the Oscar-nominated actor said").
+_PERSON_NOUNS = re.compile(
+    r"^(?:actor|actress|singer|star|player|striker|midfielder|defender|goalkeeper|keeper|champion|runner|athlete|"
+    r"boss|manager|coach|minister|secretary|chancellor|president|chairman|chairwoman|director|executive|"
+    r"spokesman|spokeswoman|leader|winner|veteran|author|writer|artist|musician|comedian|presenter|rapper|"
+    r"founder|premier|captain|international|forward|skipper|commissioner|businessman|businesswoman|lawyer)$"
 )
 _DOC_NOUNS = re.compile(r"\b(?:report|study|survey|research|poll|figures|documents?|statement|review|analysis|data|letter|paper)$")
 
@@ -209,6 +217,6 @@ def description_kind(phrase: str) -> str | None:
         return None  # "the Bishop" is how the text names him; keep it
     if _ORG_NOUNS.search(phrase.lower()):
         return None if any(w[:1].isupper() for w in words[1:]) else "org"  # "the Labour party" is a name
-    if head.endswith("s") and not head.endswith("ss"):
-        return None  # plural groups ("the judges") speak for themselves
-    return "person"
+    if _PERSON_NOUNS.search(head) or head.endswith("-old"):
+        return "person"
+    return None  # "the Labour party", "the judges": they name themselves
