@@ -106,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--fit", action="store_true", help="squad2: refit the shipped answerability model")
     ev.add_argument("--data-root", default="../shared/data", help="folder that attribution rows' bbc/ paths are under")
     ev.add_argument("--reports", default="eval/reports", help="where reports are written")
+    ev.add_argument("--timing-runs", type=int, default=3,
+                    help="attribution: passes over DATA_ROOT/bbc to time ingest (median reported); 0 skips")
     corpus_options(ev)
     ev.set_defaults(func=cmd_eval)
 

@@ -45,6 +45,14 @@ def main(args) -> int:
             {args.suite: result["summary"]["accuracy_coverage"]}, path)}
     elif args.suite == "attribution":
         result = runner.run_attribution(args.path or ATTRIBUTION, [Path("."), Path(args.data_root)])
+        bbc = Path(args.data_root) / "bbc"
+        if bbc.is_dir() and args.timing_runs > 0:  # attribution runs at ingest, so its speed is part of the suite
+            from assistant.evaluation.bench import ingest_seconds
+
+            timing = ingest_seconds(bbc, runs=args.timing_runs)
+            result["summary"]["attribution_seconds_bbc"] = round(timing["seconds"], 2)
+            result["summary"]["attribution_seconds_bbc_runs"] = [round(timing["min"], 2), round(timing["max"], 2), timing["runs"]]
+            result["summary"]["bbc_articles"] = timing["articles"]
         body = "```json\n" + json.dumps(result["summary"], indent=2) + "\n```"
         plots = {}
     else:
