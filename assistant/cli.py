@@ -68,11 +68,22 @@ def cmd_bench(args) -> int:
     return bench.main(args)
 
 
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """'user:pass' -> ('user', 'pass'); the password may contain ':'."""
+    if value is None:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise AssistantError("--auth needs USER:PASSWORD, e.g. --auth alice:s3cret (both parts non-empty).")
+    return user, password
+
+
 def cmd_serve(args) -> int:
     from assistant import ui
 
+    auth = parse_auth(args.auth)
     bot = _bot(args)
-    ui.launch(bot, host=args.host, port=args.port)
+    ui.launch(bot, host=args.host, port=args.port, auth=auth)
     return 0
 
 
@@ -118,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="open the web chat")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=7860)
+    serve.add_argument("--auth", metavar="USER:PASS", help="require this user name and password to open the chat")
     corpus_options(serve)
     serve.set_defaults(func=cmd_serve)
     return parser
