@@ -92,7 +92,7 @@ def build(bot: Assistant):
                 with gr.Row():
                     clear = gr.Button("Clear chat", size="sm")
                     export = gr.Button("Export chat (Markdown + JSON)", size="sm")
-                files = gr.File(label="Export", file_count="multiple", visible=False, interactive=False)
+                files = gr.File(label="Exported chat", file_count="multiple", interactive=False, height=90)
                 with gr.Accordion("Add an article", open=True):
                     upload = gr.UploadButton("Upload .txt, .md or .html", file_types=[".txt", ".md", ".html", ".htm"],
                                              size="sm")
@@ -123,7 +123,7 @@ def _wire(h: Handlers, c: dict) -> None:
                      api_name="add_url")
     c["picker"].input(h.pick, [c["picker"], c["answers"], c["shown"]], [c["reader"], c["shown"]], api_name="pick")
     c["demo"].load(h.refresh, [c["picker"]], [c["picker"]], api_name=False)
-    c["reader"].select(h.show_paragraph, [c["answers"]], [c["reader"], c["shown"]], api_name="show_paragraph")
+    c["reader"].select(h.show_paragraph, [c["answers"]], [c["reader"], c["shown"]], api_name=False)
 
 
 def blocked_paths(bot: Assistant) -> list[str]:

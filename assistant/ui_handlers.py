@@ -114,7 +114,7 @@ class Handlers:
         folder = Path(tempfile.mkdtemp(prefix="chat-export-"))
         (folder / "chat.md").write_text(render.export_markdown(answers or []), encoding="utf-8")
         (folder / "chat.json").write_text(render.export_json(answers or []), encoding="utf-8")
-        return gr.update(value=[str(folder / "chat.md"), str(folder / "chat.json")], visible=True)
+        return [str(folder / "chat.md"), str(folder / "chat.json")]
 
     # ----- articles -----------------------------------------------------------------
     def add_file(self, file, chat: list, shown: str | None):

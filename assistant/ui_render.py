@@ -24,6 +24,17 @@ _TEMPLATE_CHARS = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;", "`"
 _BLOCK = re.compile(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*")
 
 
+def escape_md(text: str) -> str:
+    """``escape_markdown`` plus ':' as an entity: the chat's Markdown (GFM) turns bare
+    'http://...' into links from the raw source, backslashes and all, which both shows
+    the backslashes and makes a link out of article text; 'http&#58;//' is never matched.
+
+    >>> print(escape_md("see http://evil.example/x"))
+    see http&#58;//evil\\.example/x
+    """
+    return escape_markdown(text).replace(":", "&#58;")
+
+
 def escape_html(text: str) -> str:
     """Literal text inside HTML (and inside a JS template string)."""
     return html.escape(text, quote=True).translate(_TEMPLATE_CHARS)
@@ -53,7 +64,7 @@ def card_attribution(quote: Quote) -> str:
     tail = attribution_line(quote.model_copy(update={"attribution": None}))
     head, rest = line[: len(line) - len(tail)], tail[len(f"¶{quote.paragraph}"):]
     link = f"[¶{quote.paragraph}](#{paragraph_anchor(quote.article_id, quote.paragraph)})"
-    return escape_markdown(head) + link + escape_markdown(rest)
+    return escape_md(head) + link + escape_md(rest)
 
 
 def quote_card(quote: Quote, low: bool = False) -> str:
@@ -61,7 +72,7 @@ def quote_card(quote: Quote, low: bool = False) -> str:
     hs, he = quote.highlight[0] - quote.start, quote.highlight[1] - quote.start
     parts = (quote.text[:hs], quote.text[hs:he], quote.text[he:])
     # Inline <strong> rather than ** because ** fails to parse next to some punctuation.
-    body = escape_markdown(parts[0]) + "<strong>" + escape_markdown(parts[1]) + "</strong>" + escape_markdown(parts[2])
+    body = escape_md(parts[0]) + "<strong>" + escape_md(parts[1]) + "</strong>" + escape_md(parts[2])
     body = "\n".join("> " + line for line in body.split("\n"))
     mark = "_Low confidence_ · " if low else ""
     return f"{body}\n\n{mark}— {card_attribution(quote)}"
@@ -71,26 +82,26 @@ def answer_message(answer: Answer) -> str:
     """One chat reply: quote cards and the confidence, or "Not found" and the closest passages."""
     if not answer.quotes:
         return NOT_FOUND
-    head = [] if answer.found else [f"**{NOT_FOUND}**", f"_{escape_markdown(CLOSEST)}_"]
+    head = [] if answer.found else [f"**{NOT_FOUND}**", f"_{escape_md(CLOSEST)}_"]
     cards = [quote_card(q, low=not answer.found) for q in answer.quotes]
-    return "\n\n".join(head + cards + [f"_{escape_markdown(confidence_label(answer))}_"])
+    return "\n\n".join(head + cards + [f"_{escape_md(confidence_label(answer))}_"])
 
 
 def user_message(text: str) -> str:
     """The person's own words, shown literally."""
-    return escape_markdown(text)
+    return escape_md(text)
 
 
 def error_message(text: str) -> str:
-    return "⚠️ " + escape_markdown(text)
+    return "⚠️ " + escape_md(text)
 
 
 def added_message(article: Article) -> str:
     """'Added “Title” · Publisher · 4 paragraphs' (what the page states, nothing guessed)."""
-    parts = [f"Added “{escape_markdown(article.title)}”"]
-    parts += [escape_markdown(x) for x in (article.publisher, article.author) if x]
+    parts = [f"Added “{escape_md(article.title)}”"]
+    parts += [escape_md(x) for x in (article.publisher, article.author) if x]
     if article.published:
-        parts.append("published " + escape_markdown(article.published))
+        parts.append("published " + escape_md(article.published))
     parts.append(f"{len(article.paragraphs)} paragraphs")
     return " · ".join(parts) + ". Ask about it, or pick it above to ask about it alone."
 
@@ -169,9 +180,9 @@ def export_markdown(answers: list[Answer]) -> str:
     """Every turn as its question, ``Answer.to_markdown()`` and each quote's offsets."""
     out = ["# Chat export", ""]
     for number, answer in enumerate(answers, 1):
-        out += [f"## {number}. {escape_markdown(answer.question)}", "", answer.to_markdown(), ""]
+        out += [f"## {number}. {escape_md(answer.question)}", "", answer.to_markdown(), ""]
         for i, q in enumerate(answer.quotes, 1):
-            who = f"; speaker {escape_markdown(q.attribution.speaker)} at {q.attribution.speaker_span}" \
+            who = f"; speaker {escape_md(q.attribution.speaker)} at {q.attribution.speaker_span}" \
                 if q.attribution and q.attribution.speaker else ""
             out.append(f"- quote {i}: article `{q.article_id}`, ¶{q.paragraph}, characters {q.start}–{q.end}, "
                        f"answer sentence {q.highlight[0]}–{q.highlight[1]}{who}")

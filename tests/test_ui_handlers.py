@@ -30,6 +30,8 @@ An economist wrote $$x^2$$ and \\(y\\) when explaining the budget deficit.
 
 A blogger linked [click here](javascript:window.__pwned=3) about the budget vote.
 
+Readers can find budget details at www.evil.invalid/budget or https://evil.invalid/a?b=1 or mail tips@evil.invalid today.
+
 The treasurer stressed *very* important and __bold__ budget `code` lines, said Ann Lee.
 
 Template text {{constructor}} and ${window.__pwned=4} appeared in the budget draft <b>draft</b> &amp; notes.
@@ -91,9 +93,9 @@ def test_not_found_lists_closest_passages_marked_low(fake_bot):
 def test_hostile_text_is_literal_in_cards_and_reader():
     art = article_from_text(HOSTILE)
     bot = Assistant.from_articles([art], FakeEmbedder())
-    answer = bot.ask("What did the budget say?", top_k=7)
+    answer = bot.ask("What did the budget say?", top_k=8)
     assert_verbatim(bot, answer)
-    assert len(answer.quotes) == 7
+    assert len(answer.quotes) == 8
     tree = _rendered(answer_message(answer))
     assert [b.text_content().strip() for b in tree.iter("blockquote")] == [q.text for q in answer.quotes]
     # Inside a card only our own <p> and <strong> exist: no script, img, link, emphasis or code from the text.
@@ -181,7 +183,7 @@ def test_export_has_every_quote_attribution_and_offsets(fake_bot):
     h = Handlers(fake_bot)
     _, _, _, answers, shown = h.ask("Who is Gary Coby?", [], ALL, [], None)
     _, _, _, answers, _ = h.ask("What did Katie Harbath say?", [], ALL, answers, shown)
-    md_path, json_path = h.export(answers)["value"]
+    md_path, json_path = h.export(answers)
     data = json.loads(open(json_path, encoding="utf-8").read())
     assert [t["question"] for t in data["turns"]] == ["Who is Gary Coby?", "What did Katie Harbath say?"]
     for turn, answer in zip(data["turns"], answers):
