@@ -1,4 +1,4 @@
-"""Command line: ``assistant ask | index build|verify|info | eval | bench | serve``.
+"""Command line: ``assistant ask | index build|verify|info | eval | bench | serve | loadcheck``.
 
 Heavy libraries are imported only by the commands that need them. Errors of the
 package print their message (no traceback) and exit non-zero.
@@ -87,6 +87,29 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_loadcheck(args) -> int:
+    from assistant import loadcheck
+
+    proc = None
+    url = args.url
+    if url is None:
+        serve_args = [x for c in (args.corpus or [DEFAULT_CORPUS]) for x in ("--corpus", c)] + ["--index", args.index]
+        proc, url, startup = loadcheck.start_server(serve_args)
+        print(f"serve -> first answer: {startup:.1f} s (assistant serve started, page answered its first question)")
+    try:
+        result = loadcheck.run_load(url, args.clients, args.questions, loadcheck.seed_questions(args.question_file))
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=30)
+    print(f"{result['clients']} clients x {result['questions_per_client']} questions: {result['answered']} answered, "
+          f"{result['errors']} errors in {result['wall_s']} s")
+    print(f"response time: median {result['median_ms']} ms, p95 {result['p95_ms']} ms, max {result['max_ms']} ms")
+    for sample in result["error_samples"]:
+        print(f"  error: {sample}")
+    return 1 if result["errors"] else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description="Answers questions about news articles with verbatim quotes.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
@@ -125,6 +148,14 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--questions", default="eval/seed.jsonl")
     corpus_options(bench)
     bench.set_defaults(func=cmd_bench)
+
+    load = sub.add_parser("loadcheck", help="many concurrent chat users through the web UI (median and p95)")
+    load.add_argument("--url", help="a running chat (default: start assistant serve and time its first answer)")
+    load.add_argument("--clients", type=int, default=20)
+    load.add_argument("--questions", type=int, default=10, help="questions per client")
+    load.add_argument("--question-file", default="eval/seed.jsonl")
+    corpus_options(load)
+    load.set_defaults(func=cmd_loadcheck)
 
     serve = sub.add_parser("serve", help="open the web chat")
     serve.add_argument("--host", default="127.0.0.1")

@@ -180,3 +180,10 @@ def test_browser_hostile_article_is_shown_literally(browser, served, app_bot, tm
     assert bad == []
     page.screenshot(path=str(ARTIFACTS / "chat-hostile.png"), full_page=True)
     page.close()
+
+
+def test_loadcheck_small_run_has_no_errors(served):
+    from assistant import loadcheck
+
+    result = loadcheck.run_load(served, clients=4, questions=3, pool=loadcheck.seed_questions())
+    assert result["errors"] == 0 and result["answered"] == 12 and result["median_ms"] <= result["p95_ms"]
