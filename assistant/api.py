@@ -22,13 +22,13 @@ from assistant import answerability as ans
 from assistant.answer import make_answer, pick_quotes
 from assistant.embed import Embedder, make_embedder
 from assistant.errors import (
-    ArticleError, EmptyQuestionError, IndexMissingError, IndexStaleError, QuestionError, UnknownArticleError,
+    EmptyQuestionError, IndexMissingError, IndexStaleError, QuestionError, UnknownArticleError,
 )
 from assistant.followup import Turn, contextual_query, normalise_history
 from assistant.index import (
     IndexData, build_index, embedding_cache, load_index, save_index, stale_reason,
 )
-from assistant.ingest import article_files, read_article, source_fingerprint
+from assistant.ingest import Sidecar, article_files, article_from_text, decode_bytes, read_article, source_fingerprint
 from assistant.ranker import question_type, shipped_ranker, type_match
 from assistant.retrieve import Params, Scored, neighbour_rows, search
 from assistant.settings import Settings
@@ -228,11 +228,9 @@ class Assistant:
 
     # ----- adding -------------------------------------------------------------------
     def add(self, path_or_url: str | Path) -> Article:
-        """Add one article file, update the index incrementally (and persist it)."""
-        text = str(path_or_url)
-        if re.match(r"^[a-z][a-z0-9+.-]*://", text, re.I):
-            raise ArticleError(f"Cannot add {text}: adding articles by URL is not supported yet; save the page's text as a .txt file and add that.")
-        article = read_article(path_or_url, self.settings.max_file_bytes)
+        """Add one article (a ``.txt``/``.md``/``.html`` file or an http(s) URL), update the
+        index incrementally (and persist it); the same text twice is added once."""
+        article = self._read_new(path_or_url)
         with self._write_lock:
             state = self._state
             if article.id in state.by_id:
@@ -242,6 +240,23 @@ class Assistant:
                 save_index(data, self.index_dir)
             self._state = _State.of(data)
         return article
+
+    def _read_new(self, path_or_url: str | Path) -> Article:
+        """The ``Article`` behind a file path or URL (HTML goes through ``html_ingest``)."""
+        text = str(path_or_url)
+        if re.match(r"^[a-z][a-z0-9+.-]*://", text, re.I):
+            from assistant.fetch import fetch
+            from assistant.html_ingest import article_from_html
+
+            page = fetch(text, self.settings)
+            if page.content_type == "text/plain":
+                return article_from_text(decode_bytes(page.body, text), Sidecar(url=page.url))
+            return article_from_html(page.body, url=page.url, charset=page.charset)
+        if Path(text).suffix.lower() in (".html", ".htm"):
+            from assistant.html_ingest import read_html_article
+
+            return read_html_article(text, self.settings.max_file_bytes)
+        return read_article(path_or_url, self.settings.max_file_bytes)
 
 
 def describer(data: IndexData, tokens: list[str], question: str):

@@ -1,4 +1,4 @@
-"""Command line: ``assistant ask | index build|verify|info | eval | bench | serve``.
+"""Command line: ``assistant ask | index build|verify|info | eval | bench | serve | loadcheck``.
 
 Heavy libraries are imported only by the commands that need them. Errors of the
 package print their message (no traceback) and exit non-zero.
@@ -68,12 +68,46 @@ def cmd_bench(args) -> int:
     return bench.main(args)
 
 
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """'user:pass' -> ('user', 'pass'); the password may contain ':'."""
+    if value is None:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise AssistantError("--auth needs USER:PASSWORD, e.g. --auth alice:s3cret (both parts non-empty).")
+    return user, password
+
+
 def cmd_serve(args) -> int:
     from assistant import ui
 
+    auth = parse_auth(args.auth)
     bot = _bot(args)
-    ui.launch(bot, host=args.host, port=args.port)
+    ui.launch(bot, host=args.host, port=args.port, auth=auth)
     return 0
+
+
+def cmd_loadcheck(args) -> int:
+    from assistant import loadcheck
+
+    proc = None
+    url = args.url
+    if url is None:
+        serve_args = [x for c in (args.corpus or [DEFAULT_CORPUS]) for x in ("--corpus", c)] + ["--index", args.index]
+        proc, url, startup = loadcheck.start_server(serve_args)
+        print(f"serve -> first answer: {startup:.1f} s (assistant serve started, page answered its first question)")
+    try:
+        result = loadcheck.run_load(url, args.clients, args.questions, loadcheck.seed_questions(args.question_file))
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=30)
+    print(f"{result['clients']} clients x {result['questions_per_client']} questions: {result['answered']} answered, "
+          f"{result['errors']} errors in {result['wall_s']} s")
+    print(f"response time: median {result['median_ms']} ms, p95 {result['p95_ms']} ms, max {result['max_ms']} ms")
+    for sample in result["error_samples"]:
+        print(f"  error: {sample}")
+    return 1 if result["errors"] else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -117,9 +151,18 @@ def build_parser() -> argparse.ArgumentParser:
     corpus_options(bench)
     bench.set_defaults(func=cmd_bench)
 
+    load = sub.add_parser("loadcheck", help="many concurrent chat users through the web UI (median and p95)")
+    load.add_argument("--url", help="a running chat (default: start assistant serve and time its first answer)")
+    load.add_argument("--clients", type=int, default=20)
+    load.add_argument("--questions", type=int, default=10, help="questions per client")
+    load.add_argument("--question-file", default="eval/seed.jsonl")
+    corpus_options(load)
+    load.set_defaults(func=cmd_loadcheck)
+
     serve = sub.add_parser("serve", help="open the web chat")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=7860)
+    serve.add_argument("--auth", metavar="USER:PASS", help="require this user name and password to open the chat")
     corpus_options(serve)
     serve.set_defaults(func=cmd_serve)
     return parser

@@ -32,6 +32,13 @@ class Settings(BaseModel):
     batch_size: int = Field(64, ge=1)
     progress: bool = True
     query_cache_size: int = Field(256, ge=0)
+    # Adding articles from the web (assistant/fetch.py) and the web chat (assistant/ui.py).
+    allow_private_urls: bool = False  # loopback/private/link-local hosts are refused unless this is set
+    fetch_timeout: float = Field(10.0, gt=0, le=120)  # seconds for the whole download, redirects included
+    fetch_max_bytes: int = Field(5_000_000, ge=1)
+    fetch_max_redirects: int = Field(5, ge=0, le=20)
+    upload_max_bytes: int = Field(5_000_000, ge=1)  # the chat refuses larger uploads before they reach disk
+    ui_concurrency: int = Field(4, ge=1, le=64)  # questions answered at once; more wait in the queue
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":

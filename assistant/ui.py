@@ -1,51 +1,157 @@
-"""The Gradio chat: a thin face over ``Assistant``.
+"""The Gradio web chat: a thin face over ``Assistant`` (``assistant serve``, ``make run``).
 
-``respond(message, history)`` is a plain function, testable without a browser;
-``build(bot)`` makes the ``gr.ChatInterface``; ``launch`` starts it bound to
-127.0.0.1 with sharing, analytics and monitoring off.
+Scope: layout, event wiring and launch hardening. What is shown is built by
+``ui_render`` from ``Answer``/``Quote``/``Article``; the handlers in
+``ui_handlers`` are plain functions of (inputs, session state) that tests call
+directly. ``build(bot)`` returns the ``gr.Blocks``; ``launch`` serves it on
+127.0.0.1 with sharing, analytics, monitoring and flagging off, an upload cap,
+the index and model folders blocked from file serving, and a queue whose
+concurrency limit is ``Settings.ui_concurrency``.
+
+Example:
+    >>> from assistant.embed import FakeEmbedder
+    >>> bot = Assistant.from_paths(["corpus/"], settings=Settings(model="fake", progress=False), embedder=FakeEmbedder())
+    >>> demo = build(bot)              # nothing is served until launch()
+    >>> sorted(d["api_name"] for d in demo.config["dependencies"] if d["api_name"] in ("ask", "add_url"))
+    ['add_url', 'ask']
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from assistant.api import Assistant
-from assistant.errors import AssistantError
+from assistant.settings import Settings
+from assistant.ui_handlers import ALL, EXAMPLES, Handlers
 
-EXAMPLES = [
-    "Who did Zuckerberg call after the 2016 election?",
-    "What did Facebook's politics director say?",
-    "Who is Gary Coby?",
-    "What else did he say?",
-]
+CSS = """
+.reader-scroll { position: relative; max-height: 68vh; overflow-y: auto; padding-right: .5rem; }
+.reader-head { font-size: .85rem; opacity: .8; margin-bottom: .5rem; }
+.reader-title { font-weight: 600; font-size: 1.05rem; }
+.reader-extra { white-space: pre-wrap; margin: .4rem 0 .8rem; }
+.reader-extra:first-child { font-weight: 600; font-size: 1.1rem; }
+.reader-para { white-space: pre-wrap; margin: 0 0 .8rem 2.2rem; position: relative; }
+.reader-para::before { content: attr(data-para); position: absolute; left: -2.2rem; width: 1.8rem;
+  text-align: right; opacity: .55; font-size: .8rem; }
+.reader-para.flash, .reader-para.focus { outline: 2px solid #f5b800; outline-offset: 3px; border-radius: 2px; }
+.reader mark.q { background: #fff3b0; color: inherit; }
+.reader mark.hl { background: #ffd84d; color: inherit; }
+.reader .boiler { opacity: .45; }
+#chat blockquote { border-left: 4px solid #f5b800; margin: .6rem 0 .3rem; padding: .2rem .8rem; }
+"""
 
-
-def make_respond(bot: Assistant):
-    def respond(message: str, history: list) -> str:
-        """Markdown for one chat turn: quote cards, or the error's message."""
-        try:
-            return bot.ask(message, history=history).to_markdown()
-        except AssistantError as exc:
-            return f"⚠️ {exc}".replace("<", "&lt;")
-
-    return respond
+# Runs once when the reader pane mounts: scroll the first highlight (or the paragraph a
+# card asked for) into view after every update, and turn clicks on a card's "¶N" link into
+# either a local scroll (that article is shown) or a 'select' event the server answers.
+READER_JS = """
+const box = () => element.querySelector('.reader-scroll');
+const show = (target) => {
+  const b = box(); if (!b || !target) return;
+  b.scrollTop = Math.max(0, target.offsetTop - 24);
+  const para = target.closest('.reader-para') || target;
+  para.classList.add('flash'); setTimeout(() => para.classList.remove('flash'), 1500);
+};
+const settle = () => { const b = box(); if (b) show(b.querySelector('.reader-para.focus') || b.querySelector('mark.first') || b.querySelector('mark')); };
+watch('value', settle); settle();
+if (window.__readerClick) document.removeEventListener('click', window.__readerClick, true);
+window.__readerClick = (ev) => {
+  const link = ev.target.closest ? ev.target.closest('a[href^="#para-"]') : null;
+  if (!link) return;
+  ev.preventDefault(); ev.stopPropagation();
+  const m = link.getAttribute('href').match(/^#para-([0-9a-f]+)-([0-9]+)$/);
+  if (!m) return;
+  const here = element.querySelector('#para-' + m[1] + '-' + m[2]);
+  if (here) show(here); else trigger('select', {index: Number(m[2]), value: m[1]});
+};
+document.addEventListener('click', window.__readerClick, true);
+"""
 
 
 def build(bot: Assistant):
+    """The app: article picker and chat on the left, the reader pane on the right."""
     import gradio as gr
 
-    chatbot = gr.Chatbot(latex_delimiters=[], sanitize_html=True, render_markdown=True, height=560)
-    return gr.ChatInterface(
-        make_respond(bot), chatbot=chatbot, title="Quote-only news assistant",
-        description="Every answer is quoted verbatim from the articles, with who said it and where.",
-        examples=EXAMPLES, cache_examples=False, flagging_mode="never", fill_height=True,
-    )
+    h = Handlers(bot)
+    with gr.Blocks(title="Quote-only news assistant", analytics_enabled=False) as demo:
+        answers, shown = gr.State([]), gr.State(h.default_article_id())
+        gr.Markdown("## Quote-only news assistant\nEvery answer is quoted verbatim from the articles, "
+                    "with who said it and where. Nothing in the chat is written by a model.")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                picker = gr.Dropdown(h.choices(), value=ALL, label="Ask about", interactive=True)
+                chat = gr.Chatbot(elem_id="chat", label="Chat", height=520, latex_delimiters=[], sanitize_html=True,
+                                  render_markdown=True, line_breaks=False, allow_tags=False, feedback_options=None,
+                                  buttons=["copy"], placeholder="Ask a question about the articles.")
+                with gr.Row():
+                    box = gr.Textbox(placeholder="Ask a question, e.g. Who did Zuckerberg call?", show_label=False,
+                                     scale=5, max_length=bot.settings.max_question_chars, submit_btn=False)
+                    send = gr.Button("Ask", variant="primary", scale=1, min_width=80)
+                examples = gr.Dataset(components=[box], samples=[[q] for q in EXAMPLES], label="Example questions (seed article)",
+                                      type="values", samples_per_page=len(EXAMPLES))
+                with gr.Row():
+                    clear = gr.Button("Clear chat", size="sm")
+                    export = gr.Button("Export chat (Markdown + JSON)", size="sm")
+                files = gr.File(label="Exported chat", file_count="multiple", interactive=False, height=90)
+                with gr.Accordion("Add an article", open=True):
+                    upload = gr.UploadButton("Upload .txt, .md or .html", file_types=[".txt", ".md", ".html", ".htm"],
+                                             size="sm")
+                    with gr.Row():
+                        url = gr.Textbox(placeholder="https://… (an article page)", show_label=False, scale=5)
+                        fetch = gr.Button("Fetch", size="sm", scale=1, min_width=80)
+            with gr.Column(scale=2):
+                reader = gr.HTML(h.reader_for(h.default_article_id(), []), elem_id="reader", js_on_load=READER_JS,
+                                 container=True, padding=True)
+        _wire(h, locals())
+    return demo
 
 
-def launch(bot: Assistant, host: str = "127.0.0.1", port: int = 7860, block: bool = True):
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+def _wire(h: Handlers, c: dict) -> None:
+    """Connect events; each event has an ``api_name`` so gradio_client can drive the app."""
+    ask_out = [c["chat"], c["box"], c["reader"], c["answers"], c["shown"]]
+    ask_in = [c["box"], c["chat"], c["picker"], c["answers"], c["shown"]]
+    c["box"].submit(h.ask, ask_in, ask_out, api_name="ask")
+    c["send"].click(h.ask, ask_in, ask_out, api_name=False)
+    c["examples"].click(h.ask_example, [c["examples"], *ask_in[1:]], ask_out, api_name=False)
+    c["clear"].click(h.clear, [c["picker"]], [c["chat"], c["reader"], c["answers"], c["shown"], c["files"]],
+                     api_name="clear")
+    c["export"].click(h.export, [c["answers"]], [c["files"]], api_name="export")
+    add_out = [c["chat"], c["picker"], c["reader"], c["shown"]]
+    c["upload"].upload(h.add_file, [c["upload"], c["chat"], c["shown"]], add_out, api_name="add_file")
+    c["url"].submit(h.add_url, [c["url"], c["chat"], c["shown"]], [*add_out, c["url"]], api_name=False)
+    c["fetch"].click(h.add_url, [c["url"], c["chat"], c["shown"]], [*add_out, c["url"]],
+                     api_name="add_url")
+    c["picker"].input(h.pick, [c["picker"], c["answers"], c["shown"]], [c["reader"], c["shown"]], api_name="pick")
+    c["demo"].load(h.refresh, [c["picker"]], [c["picker"]], api_name=False)
+    c["reader"].select(h.show_paragraph, [c["answers"]], [c["reader"], c["shown"]], api_name=False)
+
+
+def blocked_paths(bot: Assistant) -> list[str]:
+    """Folders the web server must never serve: the index and the embedding model."""
+    paths = [bot.index_dir] if bot.index_dir else []
+    try:
+        from assistant.embed import bundled_model_dir
+
+        paths.append(bundled_model_dir())
+    except Exception:  # the bundled model package is optional when another model is configured
+        pass
+    if os.path.isdir(bot.settings.model):
+        paths.append(Path(bot.settings.model))
+    return [str(Path(p).resolve()) for p in paths]
+
+
+def launch(bot: Assistant, host: str = "127.0.0.1", port: int = 7860, block: bool = True,
+           auth: tuple[str, str] | None = None, quiet: bool = False):
+    """Serve the app (hardened defaults); with ``block=False`` return at once (tests, loadcheck)."""
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # also stops the version check against the internet
+    import gradio as gr
+
+    settings: Settings = bot.settings
     demo = build(bot)
-    demo.queue(default_concurrency_limit=4)
-    demo.launch(server_name=host, server_port=port, share=False, enable_monitoring=False,
-                prevent_thread_lock=not block, max_file_size="5mb", show_error=False)
+    demo.queue(default_concurrency_limit=settings.ui_concurrency, max_size=512)
+    theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])  # no web fonts
+    demo.launch(server_name=host, server_port=port, share=False, enable_monitoring=False, prevent_thread_lock=not block,
+                max_file_size=settings.upload_max_bytes, show_error=False, auth=auth, blocked_paths=blocked_paths(bot),
+                mcp_server=False, ssr_mode=False, pwa=False, run_history=False, quiet=quiet, footer_links=["api"],
+                theme=theme, css=CSS)
     return demo

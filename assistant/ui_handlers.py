@@ -1,0 +1,175 @@
+"""The web chat's event handlers: plain functions of (inputs, session state) -> outputs.
+
+Scope: each method takes what a Gradio event passes (the question, the chat's
+messages, the picker's value, the session's ``Answer`` list and the id of the
+article in the reader) and returns the new values, so tests call them without a
+browser. They only call ``Assistant`` and ``ui_render``: any error becomes a
+message in the chat, and a failed upload or fetch leaves the index as it was.
+
+Example:
+    >>> from assistant import Settings
+    >>> from assistant.embed import FakeEmbedder
+    >>> bot = Assistant.from_paths(["corpus/"], settings=Settings(model="fake", progress=False), embedder=FakeEmbedder())
+    >>> chat, box, reader, answers, shown = Handlers(bot).ask("   ", [], ALL, [], None)
+    >>> chat[-1]["content"].startswith("⚠️ The question is empty")
+    True
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+
+from assistant import ui_render as render
+from assistant.api import Assistant
+from assistant.errors import AssistantError
+from assistant.types import Answer
+
+log = logging.getLogger(__name__)
+ALL = "__all__"
+UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm")
+EXAMPLES = [
+    "Who did Zuckerberg call after the 2016 election?",
+    "What did Facebook's politics director say?",
+    "Who is Gary Coby?",
+    "What else did he say?",
+    "How much did the Trump campaign spend on Facebook ads?",
+]
+UNEXPECTED = "Something went wrong on our side (it is logged). Your articles and this chat are unchanged; please try again."
+
+
+class Handlers:
+    """Event handlers bound to one ``Assistant`` (shared by every session)."""
+
+    def __init__(self, bot: Assistant):
+        self.bot = bot
+
+    # ----- helpers ------------------------------------------------------------------
+    def choices(self) -> list[tuple[str, str]]:
+        """Picker entries: all articles, then each one as 'Title — Publisher'."""
+        entries = [("All articles", ALL)]
+        for a in self.bot.articles:
+            entries.append((a.title[:90] + (f" — {a.publisher}" if a.publisher else ""), a.id))
+        return entries
+
+    def refresh(self, scope: str):
+        """On page load: the picker lists articles other sessions added since the app started."""
+        ids = {a.id for a in self.bot.articles}
+        return gr.update(choices=self.choices(), value=scope if scope in ids else ALL)
+
+    def default_article_id(self) -> str | None:
+        articles = self.bot.articles
+        return articles[0].id if articles else None
+
+    def reader_for(self, article_id: str | None, answers: list[Answer], focus: int | None = None) -> str:
+        """Reader HTML of ``article_id`` with the latest answer's quotes marked."""
+        ids = {a.id for a in self.bot.articles}
+        article = self.bot.article(article_id) if article_id in ids else None
+        quotes = answers[-1].quotes if answers else []
+        return render.reader_html(article, quotes, focus)
+
+    @staticmethod
+    def _say(chat: list, user: str | None, reply: str) -> list:
+        chat = list(chat or [])
+        if user is not None:
+            chat.append({"role": "user", "content": user})
+        chat.append({"role": "assistant", "content": reply})
+        return chat
+
+    # ----- asking -------------------------------------------------------------------
+    def ask(self, message: str, chat: list, scope: str, answers: list[Answer], shown: str | None):
+        """One question: (chat, cleared box, reader, answers, shown article)."""
+        answers = list(answers or [])
+        try:
+            article_ids = None if scope in (None, "", ALL) else [scope]
+            answer = self.bot.ask(message, history=answers, article_ids=article_ids)
+        except AssistantError as exc:
+            return self._say(chat, render.user_message(message or ""), render.error_message(str(exc))), message, \
+                self.reader_for(shown, answers), answers, shown
+        except Exception:
+            log.exception("answering %r failed", message)
+            return self._say(chat, render.user_message(message or ""), render.error_message(UNEXPECTED)), message, \
+                self.reader_for(shown, answers), answers, shown
+        answers.append(answer)
+        if answer.quotes:
+            shown = answer.quotes[0].article_id if article_ids is None else article_ids[0]
+        chat = self._say(chat, render.user_message(answer.question), render.answer_message(answer))
+        return chat, "", self.reader_for(shown, answers), answers, shown
+
+    def ask_example(self, sample: list, chat: list, scope: str, answers: list[Answer], shown: str | None):
+        """A click on an example question asks it."""
+        return self.ask(sample[0] if sample else "", chat, scope, answers, shown)
+
+    def clear(self, scope: str):
+        """Empty chat and history; the reader keeps the picked article, unmarked."""
+        shown = scope if scope not in (None, "", ALL) else self.default_article_id()
+        return [], self.reader_for(shown, []), [], shown, None
+
+    def export(self, answers: list[Answer]):
+        """Two files, ``chat.md`` and ``chat.json``, in a fresh temporary folder."""
+        folder = Path(tempfile.mkdtemp(prefix="chat-export-"))
+        (folder / "chat.md").write_text(render.export_markdown(answers or []), encoding="utf-8")
+        (folder / "chat.json").write_text(render.export_json(answers or []), encoding="utf-8")
+        return [str(folder / "chat.md"), str(folder / "chat.json")]
+
+    # ----- articles -----------------------------------------------------------------
+    def add_file(self, file, chat: list, shown: str | None):
+        """An uploaded .txt/.md/.html file becomes an article (indexed and persisted)."""
+        path = getattr(file, "name", file)
+        name = os.path.basename(str(path or ""))
+        return self._add(lambda: self._checked_upload(path), f"Upload: {name}", chat, shown)[:4]
+
+    def add_url(self, url: str, chat: list, shown: str | None):
+        """A pasted URL is fetched (see ``fetch``) and added; the box is cleared on success."""
+        url = (url or "").strip()
+        *outputs, added = self._add(lambda: self._checked_url(url), f"Fetch: {url}", chat, shown)
+        return (*outputs, "" if added else url)
+
+    def _checked_upload(self, path):
+        if not path:
+            raise AssistantError("No file arrived. Choose a .txt, .md or .html file to upload.")
+        suffix = Path(str(path)).suffix.lower()
+        if suffix not in UPLOAD_SUFFIXES:
+            raise AssistantError(f"{Path(str(path)).name} is not an article file; upload a .txt, .md or .html file.")
+        size = os.path.getsize(path)
+        if size > self.bot.settings.upload_max_bytes:
+            raise AssistantError(f"The file is {size:,} bytes, over the {self.bot.settings.upload_max_bytes:,}-byte "
+                                 "upload limit (raise ASSISTANT_UPLOAD_MAX_BYTES to allow it).")
+        return self.bot.add(path)
+
+    def _checked_url(self, url: str):
+        if not url:
+            raise AssistantError("The address is empty. Paste the article's address, e.g. https://example.com/story.")
+        return self.bot.add(url)
+
+    def _add(self, adding, label: str, chat: list, shown: str | None):
+        """(chat, picker update, reader, shown, added?) after trying ``adding()``."""
+        try:
+            article = adding()
+        except AssistantError as exc:
+            reply = render.error_message(str(exc))
+            return self._say(chat, render.user_message(label), reply), gr.update(), gr.update(), shown, False
+        except Exception:
+            log.exception("%s failed", label)
+            reply = render.error_message(UNEXPECTED)
+            return self._say(chat, render.user_message(label), reply), gr.update(), gr.update(), shown, False
+        chat = self._say(chat, render.user_message(label), render.added_message(article))
+        choices = gr.update(choices=self.choices(), value=article.id)
+        return chat, choices, self.reader_for(article.id, []), article.id, True
+
+    def pick(self, scope: str, answers: list[Answer], shown: str | None):
+        """The picker changed: show that article (or, for all, keep the current one)."""
+        shown = scope if scope not in (None, "", ALL) else (shown or self.default_article_id())
+        return self.reader_for(shown, answers or []), shown
+
+    def show_paragraph(self, answers: list[Answer], evt: gr.SelectData):
+        """A card's '¶N' link for an article not in the reader: show it, paragraph N flagged."""
+        article_id, paragraph = str(evt.value or ""), evt.index
+        if article_id not in {a.id for a in self.bot.articles}:
+            return gr.update(), gr.update()
+        number = paragraph if isinstance(paragraph, int) else None
+        return self.reader_for(article_id, answers or [], focus=number), article_id
