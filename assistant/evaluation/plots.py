@@ -42,10 +42,10 @@ def plot_hits(table: dict[str, dict[str, float]], path: Path, ks: tuple[int, ...
         xs = [i + j * width for i in range(len(table))]
         ax.bar(xs, [row[f"hit@{k}"] for row in table.values()], width, label=f"hit@{k}")
     ax.set_xticks([i + width * (len(ks) - 1) / 2 for i in range(len(table))], list(table))
-    ax.set_ylim(0, 1)
+    ax.set_ylim(0, 1.12)  # headroom for the legend above the bars
     ax.set_ylabel("share of answerable questions")
     ax.set_title("Sentence hit@k by method")
-    ax.legend()
+    ax.legend(loc="upper center", ncols=len(ks))
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
