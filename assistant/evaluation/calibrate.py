@@ -39,9 +39,11 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50)
 USED = np.array([1.0, 1.0, 1.0, 0.0, 1.0])
 
 
-def fit_model(X: np.ndarray, y: np.ndarray, off_article: np.ndarray, reject_share: float = 0.95) -> AnswerabilityModel:
+def fit_model(X: np.ndarray, y: np.ndarray, off_article: np.ndarray, reject_share: float = 0.96) -> AnswerabilityModel:
     """Standardise, fit, and set the threshold so ``reject_share`` of the
-    off-article rows (``off_article`` mask) fall below it."""
+    off-article rows (``off_article`` mask) fall below it. 0.96 rather than the
+    95% target: a threshold set on seven articles rejects slightly less on the
+    eighth (94.9% with 0.95, cross-validated)."""
     mean, scale = X.mean(axis=0), X.std(axis=0) + 1e-9
     w, b = fit_logistic((X - mean) / scale * USED, y)
     w = w * USED
