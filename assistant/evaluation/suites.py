@@ -50,8 +50,9 @@ def main(args) -> int:
             from assistant.evaluation.bench import ingest_seconds
 
             timing = ingest_seconds(bbc, runs=args.timing_runs)
-            result["summary"]["attribution_seconds_bbc"] = round(timing["seconds"], 2)
-            result["summary"]["attribution_seconds_bbc_runs"] = [round(timing["min"], 2), round(timing["max"], 2), timing["runs"]]
+            result["summary"]["attribution_seconds_bbc"] = {
+                "median": round(timing["seconds"], 2), "min": round(timing["min"], 2),
+                "max": round(timing["max"], 2), "runs": timing["runs"]}
             result["summary"]["bbc_articles"] = timing["articles"]
         body = "```json\n" + json.dumps(result["summary"], indent=2) + "\n```"
         plots = {}
