@@ -84,6 +84,16 @@ class IndexCorruptError(IndexError_):
         super().__init__(f"The index in {index_dir} is damaged: {reason}. Rebuild it with: {fix}")
 
 
+class IndexWriteError(IndexError_):
+    """Saving failed (disk full, permission denied, ...); the previous index is untouched."""
+
+    def __init__(self, index_dir: str, reason: str):
+        super().__init__(
+            f"Could not write the index in {index_dir}: {reason}. The previous index (if any) is unchanged; "
+            "free disk space or fix the folder's permissions, or pass another --index folder, then try again."
+        )
+
+
 class ModelMissingError(AssistantError):
     exit_code = 3
 
