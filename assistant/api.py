@@ -63,7 +63,8 @@ class _State:
 
 def _fix_command(paths: list[str], index_dir: str | None) -> str:
     corpus = " ".join(f"--corpus {p}" for p in paths) or "--corpus corpus/"
-    return f"assistant index build {corpus} --index {index_dir or 'index/'}"
+    # --force: without it the build first loads the damaged index, fails again, and repairs nothing.
+    return f"assistant index build {corpus} --index {index_dir or 'index/'} --force"
 
 
 class Assistant:
