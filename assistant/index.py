@@ -171,6 +171,7 @@ def save_index(data: IndexData, index_dir: str | Path) -> Path:
                 _switch_current(root, name)
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)
+                (root / f".{CURRENT}.{name}").unlink(missing_ok=True)
                 if _read_pointer_name(root) != name:
                     shutil.rmtree(root / name, ignore_errors=True)
                 raise
@@ -331,7 +332,7 @@ def _load_generation(index_dir: str | Path, pointer: tuple[str, str | None], emb
         _limit_faiss_reads(folder / "dense.faiss")
         dense = faiss.read_index(str(folder / "dense.faiss"))
         lexicon = Lexicon.load(folder / "lexical")
-    except (ValueError, OSError, RuntimeError) as exc:
+    except (ValueError, OSError, RuntimeError, MemoryError) as exc:  # MemoryError: FAISS's bad_alloc on a forged size
         raise IndexCorruptError(str(index_dir), f"a file could not be read ({exc})", fix) from None
     if dense.ntotal != len(units) or len(units) != manifest["counts"]["sentences"] or dense.d != model["dim"]:
         raise IndexCorruptError(str(index_dir), "row counts of the files disagree", fix)
