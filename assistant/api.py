@@ -35,7 +35,9 @@ from assistant.settings import Settings
 from assistant.types import Answer, Article
 
 log = logging.getLogger(__name__)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
+# Control, zero-width and lone surrogate characters (a surrogate cannot be encoded, so the
+# tokenizer and the JSON answer would fail on it) become spaces before a question is used.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff\ud800-\udfff]")
 SPEAKER_BOOST = 0.25
 # Questions about the outlet's own view ("what does the writer suggest ...").
 _WRITER = re.compile(r"\b(writer|author|columnist|editorial|op-ed|the (outlet|publisher)(’s|'s) (own )?(view|opinion))\b",
@@ -61,7 +63,8 @@ class _State:
 
 def _fix_command(paths: list[str], index_dir: str | None) -> str:
     corpus = " ".join(f"--corpus {p}" for p in paths) or "--corpus corpus/"
-    return f"assistant index build {corpus} --index {index_dir or 'index/'}"
+    # --force: without it the build first loads the damaged index, fails again, and repairs nothing.
+    return f"assistant index build {corpus} --index {index_dir or 'index/'} --force"
 
 
 class Assistant:
@@ -126,6 +129,8 @@ class Assistant:
             article_ids: list[str] | None = None, method: str | None = None) -> Answer:
         """Quotes that answer ``question`` (best first), or ``found=False``."""
         question = self._clean_question(question)
+        if top_k is not None and (not isinstance(top_k, int) or isinstance(top_k, bool) or not 1 <= top_k <= 50):
+            raise QuestionError(f"top_k must be a whole number from 1 to 50, not {top_k!r}.")
         state = self._state
         turns = normalise_history(history)
         if turns and turns[-1].answer is None:

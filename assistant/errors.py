@@ -31,8 +31,16 @@ class UnreadableFileError(ArticleError):
 
 
 class EmptyArticleError(ArticleError):
-    def __init__(self, path: str):
-        super().__init__(f"{path} has no text to index (it is empty or whitespace only). Add the article's text or remove the file.")
+    def __init__(self, path: str, reason: str = "it is empty or whitespace only"):
+        super().__init__(f"{path} has no text to index ({reason}). Add the article's text or remove the file.")
+
+
+class FileTooLargeError(UnreadableFileError):
+    """A file over ``Settings.max_file_bytes``: refused before it is read into memory."""
+
+    def __init__(self, path: str, size: int, limit: int):
+        super().__init__(path, f"it is {size:,} bytes or more, over the {limit:,}-byte limit "
+                               "(raise ASSISTANT_MAX_FILE_BYTES to allow it)")
 
 
 class SidecarError(ArticleError):
@@ -74,6 +82,16 @@ class IndexStaleError(IndexError_):
 class IndexCorruptError(IndexError_):
     def __init__(self, index_dir: str, reason: str, fix: str):
         super().__init__(f"The index in {index_dir} is damaged: {reason}. Rebuild it with: {fix}")
+
+
+class IndexWriteError(IndexError_):
+    """Saving failed (disk full, permission denied, ...); the previous index is untouched."""
+
+    def __init__(self, index_dir: str, reason: str):
+        super().__init__(
+            f"Could not write the index in {index_dir}: {reason}. The previous index (if any) is unchanged; "
+            "free disk space or fix the folder's permissions, or pass another --index folder, then try again."
+        )
 
 
 class ModelMissingError(AssistantError):

@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import time
 import uuid
@@ -31,9 +32,14 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; a single writer is assumed there
+    fcntl = None
+
 from assistant.attribution import ATTRIBUTION_VERSION
 from assistant.embed import Embedder, file_sha256
-from assistant.errors import IndexCorruptError, IndexMissingError, IndexStaleError
+from assistant.errors import IndexCorruptError, IndexMissingError, IndexStaleError, IndexWriteError
 from assistant.lexical import Lexicon
 from assistant.segment import SEGMENTER_VERSION
 from assistant.types import Article
@@ -42,6 +48,12 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
+LOCK = ".write-lock"
+# Files a generation must list in its manifest: a manifest that lost its "files" entry
+# must not make loading skip the checksums.
+REQUIRED_FILES = ("articles.jsonl", "units.npy", "vectors.npy")
+# CURRENT holds "<generation folder> <sha256 of its manifest>" (older indexes: the name only).
+_POINTER = re.compile(r"(gen-[A-Za-z0-9-]+)(?: ([0-9a-f]{64}))?")
 
 
 @dataclass
@@ -138,27 +150,72 @@ def _write_files(data: IndexData, folder: Path) -> dict:
 
 
 def save_index(data: IndexData, index_dir: str | Path) -> Path:
-    """Write a new generation and switch ``CURRENT`` to it atomically."""
+    """Write a new generation and switch ``CURRENT`` to it atomically.
+
+    Until ``os.replace`` swaps ``CURRENT``, readers and a crash see the previous
+    index; a failed write (disk full, permission denied) raises ``IndexWriteError``
+    and leaves no trace. Writers of one folder take turns (an advisory lock).
+    Example: ``save_index(build_index(articles, FakeEmbedder()), "index/")``.
+    """
     root = Path(index_dir)
-    root.mkdir(parents=True, exist_ok=True)
     name = f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
     tmp = root / f".tmp-{name}"
     try:
-        tmp.mkdir()
-        data.manifest = _write_files(data, tmp)
-        _fsync_tree(tmp)
-        os.rename(tmp, root / name)
-        pointer = root / f".{CURRENT}.{name}"
-        pointer.write_text(name + "\n", encoding="utf-8")
-        with open(pointer, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(pointer, root / CURRENT)
-        _fsync_dir(root)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    _remove_old_generations(root, keep=name)
+        root.mkdir(parents=True, exist_ok=True)
+        with _write_lock(root):
+            try:
+                tmp.mkdir()
+                data.manifest = _write_files(data, tmp)
+                _fsync_tree(tmp)
+                os.rename(tmp, root / name)
+                _switch_current(root, name)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                (root / f".{CURRENT}.{name}").unlink(missing_ok=True)
+                if _read_pointer_name(root) != name:
+                    shutil.rmtree(root / name, ignore_errors=True)
+                raise
+            _remove_old_generations(root, keep=name)
+    except (OSError, RuntimeError) as exc:  # RuntimeError: FAISS's C++ writer
+        raise IndexWriteError(str(root), _why(exc)) from None
     return root / name
+
+
+def _switch_current(root: Path, name: str) -> None:
+    """Point ``CURRENT`` at generation ``name`` (and its manifest's sha256) atomically."""
+    pointer = root / f".{CURRENT}.{name}"
+    pointer.write_text(f"{name} {file_sha256(root / name / MANIFEST)}\n", encoding="utf-8")
+    with open(pointer, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(pointer, root / CURRENT)
+    try:
+        _fsync_dir(root)
+    except OSError as exc:  # the switch is done and visible; only power-loss durability is unsure
+        log.warning("could not fsync %s after switching CURRENT: %s", root, exc)
+
+
+class _write_lock:
+    """An exclusive ``flock`` on ``root/.write-lock``, so two writers (say ``assistant
+    index build`` and a running server's ``add``) never clean up each other's files.
+    The kernel drops it when a process dies, so a killed writer never blocks others."""
+
+    def __init__(self, root: Path):
+        self.path = root / LOCK
+
+    def __enter__(self):
+        self.handle = open(self.path, "a+b")
+        if fcntl is not None:
+            fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.handle.close()  # closing releases the lock
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror} ({exc.filename})" if exc.filename else exc.strerror
+    return str(exc) or type(exc).__name__
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -170,34 +227,64 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def _remove_old_generations(root: Path, keep: str) -> None:
+    """Other generations, and what killed writers left (temp folders, pointer files)."""
     for path in root.iterdir():
         if path.is_dir() and path.name != keep and (path.name.startswith("gen-") or path.name.startswith(".tmp-gen-")):
             shutil.rmtree(path, ignore_errors=True)
+        elif path.is_file() and path.name.startswith(f".{CURRENT}."):
+            path.unlink(missing_ok=True)
 
 
-def current_generation(index_dir: str | Path, fix: str) -> Path:
-    root = Path(index_dir)
+def _read_pointer(root: Path, fix: str) -> tuple[str, str | None]:
+    """(generation folder name, its manifest's sha256 or None) from ``CURRENT``."""
     pointer = root / CURRENT
     if not pointer.is_file():
         raise IndexMissingError(str(root), fix)
-    folder = root / pointer.read_text(encoding="utf-8").strip()
+    try:
+        raw = pointer.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IndexCorruptError(str(root), f"file {CURRENT} cannot be read ({exc})", fix) from None
+    match = _POINTER.fullmatch(raw)  # also keeps a tampered CURRENT from pointing outside the folder
+    if match is None:
+        raise IndexCorruptError(str(root), f"file {CURRENT} is damaged (it holds {raw[:60]!r}, not a generation name)", fix)
+    return match.group(1), match.group(2)
+
+
+def _read_pointer_name(root: Path) -> str | None:
+    try:
+        return _read_pointer(root, "")[0]
+    except (IndexMissingError, IndexCorruptError):
+        return None
+
+
+def current_generation(index_dir: str | Path, fix: str) -> Path:
+    """The folder ``CURRENT`` names; ``IndexMissingError`` when there is no index yet."""
+    root = Path(index_dir)
+    folder = root / _read_pointer(root, fix)[0]
     if not (folder / MANIFEST).is_file():
-        raise IndexCorruptError(str(root), f"{folder.name}/{MANIFEST} is missing", fix)
+        raise IndexCorruptError(str(root), f"file {CURRENT} names {folder.name}, whose {MANIFEST} is missing", fix)
     return folder
 
 
 def verify_index(index_dir: str | Path, fix: str) -> dict:
     """Check the manifest and every file's sha256; return the manifest."""
-    return _verify_generation(current_generation(index_dir, fix), index_dir, fix)
+    return _verify_generation(current_generation(index_dir, fix), index_dir, fix, _read_pointer(Path(index_dir), fix)[1])
 
 
-def _verify_generation(folder: Path, index_dir: str | Path, fix: str) -> dict:
+def _verify_generation(folder: Path, index_dir: str | Path, fix: str, manifest_sha256: str | None = None) -> dict:
+    if manifest_sha256 is not None and file_sha256(folder / MANIFEST) != manifest_sha256:
+        raise IndexCorruptError(str(index_dir), f"file {MANIFEST} does not match its checksum in {CURRENT}", fix)
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise IndexCorruptError(str(index_dir), f"{MANIFEST} is not valid JSON ({exc})", fix) from None
+        raise IndexCorruptError(str(index_dir), f"file {MANIFEST} is not valid JSON ({exc})", fix) from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        raise IndexCorruptError(str(index_dir), f"file {MANIFEST} has no list of files", fix)
     if manifest.get("schema_version") != SCHEMA_VERSION:
         raise IndexStaleError(str(index_dir), f"schema version {manifest.get('schema_version')} != {SCHEMA_VERSION}", fix)
+    missing = [name for name in REQUIRED_FILES if name not in manifest["files"]]
+    if missing:
+        raise IndexCorruptError(str(index_dir), f"file {MANIFEST} does not list {', '.join(missing)}", fix)
     for name, expected in manifest.get("files", {}).items():
         path = folder / name
         if not path.is_file():
@@ -211,10 +298,29 @@ def _verify_generation(folder: Path, index_dir: str | Path, fix: str) -> dict:
 
 
 def load_index(index_dir: str | Path, embedder: Embedder, fix: str) -> IndexData:
-    """Load and verify a saved index for ``embedder``'s model."""
-    # Resolve CURRENT once, so a rebuild switching it meanwhile cannot mix generations.
-    folder = current_generation(index_dir, fix)
-    manifest = _verify_generation(folder, index_dir, fix)
+    """Load and verify a saved index for ``embedder``'s model.
+
+    A writer may switch ``CURRENT`` and delete the generation being read; then the
+    read fails, ``CURRENT`` has moved, and the new generation is read instead.
+    Example: ``load_index("index/", FakeEmbedder(), "assistant index build --force")``.
+    """
+    for attempt in range(3):
+        pointer = _read_pointer(Path(index_dir), fix)
+        try:
+            return _load_generation(index_dir, pointer, embedder, fix)
+        except IndexCorruptError:
+            if attempt == 2 or _read_pointer(Path(index_dir), fix) == pointer:
+                raise  # damaged for real, not replaced under our feet
+            log.info("%s changed while loading; loading the new generation", CURRENT)
+    raise AssertionError("unreachable")
+
+
+def _load_generation(index_dir: str | Path, pointer: tuple[str, str | None], embedder: Embedder, fix: str) -> IndexData:
+    # One generation throughout, so a rebuild switching CURRENT meanwhile cannot mix two.
+    folder = Path(index_dir) / pointer[0]
+    if not (folder / MANIFEST).is_file():
+        raise IndexCorruptError(str(index_dir), f"file {CURRENT} names {folder.name}, whose {MANIFEST} is missing", fix)
+    manifest = _verify_generation(folder, index_dir, fix, pointer[1])
     model = manifest["model"]
     if model["id"] != embedder.model_id or model["weights_sha256"] != embedder.weights_sha256:
         raise IndexStaleError(str(index_dir), f"it was built with model {model['id']!r}, not {embedder.model_id!r}", fix)
@@ -223,13 +329,23 @@ def load_index(index_dir: str | Path, embedder: Embedder, fix: str) -> IndexData
             articles = [Article.model_validate_json(line) for line in handle if line.strip()]
         units = np.load(folder / "units.npy", allow_pickle=False)
         vectors = np.load(folder / "vectors.npy", allow_pickle=False, mmap_mode="r")
+        _limit_faiss_reads(folder / "dense.faiss")
         dense = faiss.read_index(str(folder / "dense.faiss"))
         lexicon = Lexicon.load(folder / "lexical")
-    except (ValueError, OSError, RuntimeError) as exc:
+    except (ValueError, OSError, RuntimeError, MemoryError) as exc:  # MemoryError: FAISS's bad_alloc on a forged size
         raise IndexCorruptError(str(index_dir), f"a file could not be read ({exc})", fix) from None
     if dense.ntotal != len(units) or len(units) != manifest["counts"]["sentences"] or dense.d != model["dim"]:
         raise IndexCorruptError(str(index_dir), "row counts of the files disagree", fix)
     return IndexData(articles, units, vectors, dense, lexicon, model["id"], model["weights_sha256"], manifest)
+
+
+def _limit_faiss_reads(path: Path) -> None:
+    """Bound FAISS's deserializer before it reads ``path``: no vector and no loop may be
+    larger than the file itself, so a forged header cannot make it allocate or spin
+    without end (defence in depth: the file's checksum was verified already)."""
+    size = max(path.stat().st_size, 1 << 20)
+    faiss.set_deserialization_vector_byte_limit(size)
+    faiss.set_deserialization_loop_limit(size)
 
 
 def stale_reason(manifest: dict, sources: dict[str, str]) -> str | None:

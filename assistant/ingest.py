@@ -24,7 +24,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from assistant.attribution import attribute_sentences, find_excerpt
-from assistant.errors import EmptyArticleError, NoSuchFileError, SidecarError, UnreadableFileError
+from assistant.errors import EmptyArticleError, FileTooLargeError, NoSuchFileError, SidecarError, UnreadableFileError
 from assistant.segment import sentence_spans
 from assistant.types import Article, Sentence
 
@@ -156,14 +156,17 @@ def article_from_text(
 ) -> Article:
     """Build a full ``Article`` (paragraphs, sentences, attribution) from its text."""
     text = normalize_newlines(text)
-    if not text.strip():
-        raise EmptyArticleError(source_path or "<text>")
+    # Zero-width, control and punctuation-only text is not whitespace to str.strip(), yet holds nothing to quote.
+    if not re.search(r"\w", text):
+        raise EmptyArticleError(source_path or "<text>", "it is empty, whitespace only, or has no letters or digits")
     meta = meta or Sidecar()
     boilerplate = find_boilerplate(text)
     (ts, te), paragraphs = split_title_and_paragraphs(text, boilerplate)
     title = meta.title or text[ts:te].lstrip("#").strip()
     publisher = meta.publisher or publisher_from_footer(text, boilerplate)
     spans = sentence_spans(text, paragraphs, boilerplate)
+    if not spans:  # an article nobody could ever be quoted from would sit in the index unseen
+        raise EmptyArticleError(source_path or "<text>", "it has no sentence to quote besides its title line and boilerplate")
     attributions = attribute_sentences(text, spans, publisher)
     sentences = []
     for (s, e), attribution in zip(spans, attributions):
@@ -185,6 +188,8 @@ def read_sidecar(path: Path) -> Sidecar | None:
         return None
     try:
         raw = json.loads(side.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SidecarError(str(side), f"it cannot be read ({exc.strerror or exc})") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SidecarError(str(side), f"it is not valid JSON ({exc})") from None
     if not isinstance(raw, dict):
@@ -198,29 +203,52 @@ def read_sidecar(path: Path) -> Sidecar | None:
 
 
 def read_article(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:
-    """One ``.txt``/``.md`` file (plus sidecar) as an ``Article``."""
+    """One ``.txt``/``.md`` file (plus sidecar) as an ``Article``.
+
+    Files over ``max_bytes`` (``Settings.max_file_bytes``, 20 MB by default) are
+    refused with ``FileTooLargeError``; bad bytes, sidecars and empty texts raise
+    other ``ArticleError``s, never a bare ``OSError`` or ``UnicodeError``.
+    Example: ``read_article("corpus/story.txt", max_bytes=1_000_000)``.
+    """
     path = Path(path)
     if not path.is_file():
         raise NoSuchFileError(str(path))
     if path.suffix.lower() not in ARTICLE_SUFFIXES:
         raise UnreadableFileError(str(path), f"only {', '.join(ARTICLE_SUFFIXES)} files are articles")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise UnreadableFileError(str(path), f"it is {size:,} bytes, over the {max_bytes:,}-byte limit (raise ASSISTANT_MAX_FILE_BYTES to allow it)")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UnreadableFileError(str(path), exc.strerror or str(exc)) from None
+    data = _read_bounded(path, max_bytes)
     meta = read_sidecar(path)
     return article_from_text(decode_bytes(data, str(path)), meta, os.path.normpath(path), source_fingerprint(path))
 
 
+def _read_bounded(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes, reading at most ``max_bytes + 1`` so a file that grows
+    after ``stat`` (or a FIFO or /dev/zero) cannot exhaust memory."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise FileTooLargeError(str(path), size, max_bytes)
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise UnreadableFileError(str(path), exc.strerror or str(exc)) from None
+    if len(data) > max_bytes:
+        raise FileTooLargeError(str(path), len(data), max_bytes)
+    return data
+
+
 def source_fingerprint(path: Path) -> str:
-    """sha256 of a file's bytes and its sidecar's: changes when either is edited."""
-    digest = hashlib.sha256(path.read_bytes())
-    side = path.with_suffix(".json")
-    if side.is_file():
-        digest.update(b"\0sidecar\0" + side.read_bytes())
+    """sha256 of a file's bytes and its sidecar's: changes when either is edited.
+    Streamed, so a huge file is hashed in constant memory (it is refused later)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        side = path.with_suffix(".json")
+        if side.is_file():
+            digest.update(b"\0sidecar\0" + side.read_bytes())
+    except OSError as exc:
+        raise UnreadableFileError(str(path), exc.strerror or str(exc)) from None
     return digest.hexdigest()
 
 

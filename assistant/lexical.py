@@ -45,7 +45,11 @@ class Lexicon:
         vocab: dict[str, int] = {}
         ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in tokens]
         bm25 = bm25s.BM25()
-        bm25.index(bm25s.tokenization.Tokenized(ids=ids, vocab=vocab), show_progress=False)
+        # bm25s fails on an empty vocabulary (every sentence all stopwords, e.g. "It is."):
+        # give it one placeholder token that no query can contain; our own arrays stay empty.
+        placeholder = not vocab
+        bm25.index(bm25s.tokenization.Tokenized(ids=[[0] for _ in ids] if placeholder else ids, vocab=vocab or {"": 0}),
+                   show_progress=False)
         indptr = np.cumsum([0] + [len(set(doc)) for doc in ids]).astype(np.int64)
         flat = np.array([t for doc in ids for t in sorted(set(doc))], dtype=np.int32)
         return cls(bm25, vocab, indptr, flat, _df(flat, len(vocab)))

@@ -5,7 +5,7 @@ import pytest
 
 from assistant import Assistant, IndexCorruptError
 from assistant.embed import FakeEmbedder
-from assistant.index import CURRENT, MANIFEST, current_generation, verify_index
+from assistant.index import CURRENT, LOCK, MANIFEST, current_generation, verify_index
 from tests.conftest import assert_verbatim
 
 QUESTIONS = ["Who did Zuckerberg call?", "What did Gary Coby say?", "Did the company comment?"]
@@ -73,8 +73,8 @@ def test_generations_switch_atomically(tmp_path, corpus_copy, fake_settings):
     _bot(corpus_copy, tmp_path / "idx", fake_settings)
     new = (tmp_path / "idx" / CURRENT).read_text()
     assert old != new
-    leftovers = [p.name for p in (tmp_path / "idx").iterdir() if p.name != CURRENT]
-    assert leftovers == [new.strip()]
+    leftovers = [p.name for p in (tmp_path / "idx").iterdir() if p.name not in (CURRENT, LOCK)]
+    assert leftovers == [new.split()[0]]  # CURRENT: "<generation> <manifest sha256>"
 
 
 def test_other_model_index_is_rebuilt_not_misused(tmp_path, corpus_copy, fake_settings):
