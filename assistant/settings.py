@@ -39,6 +39,7 @@ class Settings(BaseModel):
     fetch_max_redirects: int = Field(5, ge=0, le=20)
     upload_max_bytes: int = Field(5_000_000, ge=1)  # the chat refuses larger uploads before they reach disk
     ui_concurrency: int = Field(4, ge=1, le=64)  # questions answered at once; more wait in the queue
+    ui_queue_size: int = Field(64, ge=1, le=10_000)  # beyond this many waiting, a visitor is told the queue is full
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":

@@ -6,7 +6,9 @@ Scope: layout, event wiring and launch hardening. What is shown is built by
 directly. ``build(bot)`` returns the ``gr.Blocks``; ``launch`` serves it on
 127.0.0.1 with sharing, analytics, monitoring and flagging off, an upload cap,
 the index and model folders blocked from file serving, and a queue whose
-concurrency limit is ``Settings.ui_concurrency``.
+concurrency limit is ``Settings.ui_concurrency`` and whose length is capped at
+``Settings.ui_queue_size`` (past it, a visitor gets Gradio's "Queue is full!
+Please try again." at once instead of waiting without end).
 
 Example:
     >>> from assistant.embed import FakeEmbedder
@@ -148,7 +150,7 @@ def launch(bot: Assistant, host: str = "127.0.0.1", port: int = 7860, block: boo
 
     settings: Settings = bot.settings
     demo = build(bot)
-    demo.queue(default_concurrency_limit=settings.ui_concurrency, max_size=512)
+    demo.queue(default_concurrency_limit=settings.ui_concurrency, max_size=settings.ui_queue_size)
     theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])  # no web fonts
     demo.launch(server_name=host, server_port=port, share=False, enable_monitoring=False, prevent_thread_lock=not block,
                 max_file_size=settings.upload_max_bytes, show_error=False, auth=auth, blocked_paths=blocked_paths(bot),
