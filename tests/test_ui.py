@@ -8,6 +8,7 @@ can use a local ``http.server``. Screenshots go to ``test-artifacts/``.
 import json
 import shutil
 import socket
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -187,3 +188,26 @@ def test_loadcheck_small_run_has_no_errors(served):
 
     result = loadcheck.run_load(served, clients=4, questions=3, pool=loadcheck.seed_questions())
     assert result["errors"] == 0 and result["answered"] == 12 and result["median_ms"] <= result["p95_ms"]
+
+
+def test_files_outside_the_allowed_ones_are_refused(served, app_bot, tmp_path):
+    """The file routes serve nothing from the index, the model, the corpus or the system."""
+    import urllib.error
+    import urllib.request
+
+    from assistant.embed import bundled_model_dir
+
+    index = tmp_path / "idx"
+    Assistant.from_paths([CORPUS], index_dir=index, settings=app_bot.settings, embedder=app_bot.embedder)
+    manifest = next(index.glob("*/manifest.json"))
+    targets = [manifest, next(bundled_model_dir().glob("*.json")), Path(CORPUS).resolve() / "zuckerberg-trump-call-true-pundit.txt",
+               Path("/etc/passwd")]
+    # Gradio 6's file route (it serves a file under allowed_paths with 200: checked by hand).
+    for target in targets:
+        try:
+            with urllib.request.urlopen(served + "gradio_api/file=" + str(target), timeout=10) as response:
+                status, body = response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            status, body = exc.code, exc.read()
+        assert status in (403, 404), (target, status)
+        assert target.read_bytes()[:40] not in body
