@@ -109,3 +109,20 @@ def test_failed_fetch_loses_nothing(site, fake_settings):
     with pytest.raises(FetchError):
         bot.add(site.url("/logo.png"))
     assert [a.id for a in bot.articles] == before
+
+
+def test_every_redirect_hop_is_checked_again(site, monkeypatch):
+    """A page allowed on the first hop cannot redirect to a private address: the
+    first check is let through here (as for a public host), the second is real."""
+    from assistant import fetch as fetch_module
+
+    real, calls = fetch_module.public_address, []
+
+    def first_hop_public(url, host, port, allow_private):
+        calls.append(url)
+        return real(url, host, port, allow_private=len(calls) == 1)
+
+    monkeypatch.setattr(fetch_module, "public_address", first_hop_public)
+    with pytest.raises(FetchError, match="local or private address"):
+        fetch(site.url("/moved"), Settings(model="fake"))
+    assert calls == [site.url("/moved"), site.url("/park.html")]
