@@ -39,6 +39,11 @@ log = logging.getLogger(__name__)
 # tokenizer and the JSON answer would fail on it) become spaces before a question is used.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff\ud800-\udfff]")
 SPEAKER_BOOST = 0.25
+# Questions about what someone said, thinks or claims.
+_SPEECH = re.compile(r"\b(say|says|said|saying|tell|tells|told|claim\w*|according|think\w*|thought|view|views|opinion|"
+                     r"describ\w*|characteri[sz]\w*|call|called|comment\w*|respon\w*|react\w*|warn\w*|argu\w*|"
+                     r"add|added|quot\w*|insist\w*|believ\w*|suggest\w*|repl\w*|statement|interview|remark\w*|"
+                     r"speak\w*|spoke|explain\w*|admit\w*|deni\w*|deny)\b", re.I)
 # Questions about the outlet's own view ("what does the writer suggest ...").
 _WRITER = re.compile(r"\b(writer|author|columnist|editorial|op-ed|the (outlet|publisher)(’s|'s) (own )?(view|opinion))\b",
                      re.I)
@@ -212,7 +217,9 @@ class Assistant:
                          speaker: str | None) -> np.ndarray:
         """Boost sentences spoken by a person the question names (or the follow-up's
         speaker), and the outlet's commentary when the question asks what the writer thinks."""
-        names = set(re.findall(r"\b[A-Z][a-z’'-]{2,}\b", question))
+        # Only questions about what someone said: a factoid question naming an
+        # entity ("Who ruled the Normans?") must not prefer sentences it "speaks".
+        names = set(re.findall(r"\b[A-Z][a-z’'-]{2,}\b", question)) if _SPEECH.search(question) else set()
         if speaker:
             names |= set(speaker.split())
         writer = bool(_WRITER.search(question))
