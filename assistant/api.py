@@ -26,7 +26,7 @@ from assistant.errors import (
 )
 from assistant.followup import Turn, contextual_query, normalise_history
 from assistant.index import (
-    IndexData, build_index, embedding_cache, load_index, save_index, stale_reason,
+    IndexData, append_articles, build_index, embedding_cache, load_index, save_index, stale_embeddings, stale_reason,
 )
 from assistant.ingest import article_files, read_article, source_fingerprint
 from assistant.retrieve import Params, neighbour_rows, search
@@ -49,10 +49,21 @@ class _State:
 
     @classmethod
     def of(cls, data: IndexData) -> "_State":
-        offsets = np.cumsum([0] + [len(a.paragraphs) + 1 for a in data.articles])
-        para = np.array([offsets[a] + data.articles[a].sentences[s].paragraph for a, s in data.units], dtype=np.int64)
-        first = np.cumsum([0] + [len(a.sentences) for a in data.articles])
-        return cls(data, {a.id: i for i, a in enumerate(data.articles)}, para, first)
+        return cls(data, {a.id: i for i, a in enumerate(data.articles)}, _paragraph_ids(data.articles),
+                   np.cumsum([0] + [len(a.sentences) for a in data.articles]))
+
+    def extended(self, data: IndexData, new: list[Article]) -> "_State":
+        """The state of ``data`` = this state's index plus the ``new`` articles (appended)."""
+        base = int(self.paragraph_of_row.max()) + 2 if len(self.paragraph_of_row) else 0
+        by_id = {**self.by_id, **{a.id: len(self.by_id) + i for i, a in enumerate(new)}}
+        first = np.concatenate([self.first_row, self.first_row[-1] + np.cumsum([len(a.sentences) for a in new])])
+        return _State(data, by_id, np.concatenate([self.paragraph_of_row, base + _paragraph_ids(new)]), first)
+
+
+def _paragraph_ids(articles: list[Article]) -> np.ndarray:
+    """A global paragraph id per sentence row (articles' paragraphs numbered apart)."""
+    offsets = np.cumsum([0] + [len(a.paragraphs) + 1 for a in articles])
+    return np.array([offsets[i] + s.paragraph for i, a in enumerate(articles) for s in a.sentences], dtype=np.int64)
 
 
 def _fix_command(paths: list[str], index_dir: str | None) -> str:
@@ -93,8 +104,9 @@ class Assistant:
         if old is not None and stale_reason(old.manifest, sources) is None:
             return cls(old, embedder, settings, index_dir)
         articles = _dedupe([read_article(f, settings.max_file_bytes) for f in files] + extras)
-        cache = embedding_cache(old) if old is not None else None
-        data = build_index(articles, embedder, cache, progress=settings.progress)
+        cache = embedding_cache(old) if old is not None else (stale_embeddings(index_dir, embedder) if not rebuild else None)
+        data = build_index(articles, embedder, cache, progress=settings.progress,
+                           approximate_above=settings.approximate_above)
         save_index(data, index_dir)
         return cls(data, embedder, settings, index_dir)
 
@@ -103,7 +115,8 @@ class Assistant:
                       settings: Settings | None = None) -> "Assistant":
         """An in-memory assistant over already-built ``Article`` objects."""
         settings, embedder = _defaults(settings, embedder)
-        return cls(build_index(_dedupe(articles), embedder, progress=settings.progress), embedder, settings)
+        data = build_index(_dedupe(articles), embedder, progress=settings.progress, approximate_above=settings.approximate_above)
+        return cls(data, embedder, settings)
 
     # ----- reading ------------------------------------------------------------------
     @property
@@ -209,10 +222,11 @@ class Assistant:
             state = self._state
             if article.id in state.by_id:
                 return state.data.articles[state.by_id[article.id]]
-            data = build_index(state.data.articles + [article], self.embedder, embedding_cache(state.data), progress=False)
+            # Only the new article is embedded and tokenized; existing vectors are appended to.
+            data = append_articles(state.data, [article], self.embedder)
             if self.index_dir is not None:
                 save_index(data, self.index_dir)
-            self._state = _State.of(data)
+            self._state = state.extended(data, [article])
         return article
 
 

@@ -32,6 +32,7 @@ import faiss
 import numpy as np
 
 from assistant.attribution import ATTRIBUTION_VERSION
+from assistant.dense import extend_dense, make_dense
 from assistant.embed import Embedder, file_sha256
 from assistant.errors import IndexCorruptError, IndexMissingError, IndexStaleError
 from assistant.lexical import Lexicon
@@ -39,7 +40,8 @@ from assistant.segment import SEGMENTER_VERSION
 from assistant.types import Article
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = 1
+APPROXIMATE_ABOVE = 200_000  # sentences; the Settings default, see dense.py
+SCHEMA_VERSION = 2  # 2: lexicon stores term counts and its own BM25 arrays
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 
@@ -69,9 +71,11 @@ def _units(articles: list[Article]) -> np.ndarray:
 
 
 def build_index(
-    articles: list[Article], embedder: Embedder, cache: dict[str, np.ndarray] | None = None, progress: bool = True
+    articles: list[Article], embedder: Embedder, cache: dict[str, np.ndarray] | None = None, progress: bool = True,
+    approximate_above: int = APPROXIMATE_ABOVE,
 ) -> IndexData:
-    """Embed every sentence (reusing ``cache`` by sentence hash) and index it."""
+    """Embed every sentence (reusing ``cache`` by sentence hash) and index it; above
+    ``approximate_above`` sentences the dense index is approximate (see ``dense``)."""
     units = _units(articles)
     texts = [articles[a].sentences[s].text for a, s in units]
     cache = cache or {}
@@ -82,9 +86,31 @@ def build_index(
         cache = {**cache, **{sentence_key(t): v for t, v in zip(missing, fresh)}}
     dim = embedder.dim
     vectors = np.stack([cache[sentence_key(t)] for t in texts]).astype(np.float32) if texts else np.zeros((0, dim), np.float32)
-    dense = faiss.IndexFlatIP(dim)
-    dense.add(vectors)
+    dense = make_dense(vectors, approximate_above)
     return IndexData(articles, units, vectors, dense, Lexicon.build(texts), embedder.model_id, embedder.weights_sha256)
+
+
+def append_articles(data: IndexData, new: list[Article], embedder: Embedder) -> IndexData:
+    """``data`` plus ``new`` articles, embedding and tokenizing only their sentences.
+
+    Existing vectors are reused as they are (no re-embedding, no hashing) and the
+    dense index is copied and appended to; ``data`` itself is not modified, so a
+    reader still searching it is safe. Example:
+
+        >>> from assistant.embed import FakeEmbedder
+        >>> from assistant.ingest import article_from_text
+        >>> old = build_index([article_from_text("T\\n\\nA cat sat.")], FakeEmbedder(), progress=False)
+        >>> append_articles(old, [article_from_text("U\\n\\nA dog ran. It barked.")], FakeEmbedder()).dense.ntotal
+        3
+    """
+    texts = [s.text for a in new for s in a.sentences]
+    fresh = embedder.encode(texts) if texts else np.zeros((0, data.vectors.shape[1]), np.float32)
+    first = len(data.articles)
+    rows = np.array([(first + i, s) for i, a in enumerate(new) for s in range(len(a.sentences))], dtype=np.int32)
+    units = np.concatenate([data.units, rows.reshape(-1, 2)])
+    vectors = np.concatenate([np.asarray(data.vectors, dtype=np.float32), fresh.astype(np.float32)])
+    return IndexData(data.articles + list(new), units, vectors, extend_dense(data.dense, fresh),
+                     data.lexicon.extend(texts), data.model_id, data.weights_sha256)
 
 
 def embedding_cache(data: IndexData) -> dict[str, np.ndarray]:
@@ -224,12 +250,35 @@ def load_index(index_dir: str | Path, embedder: Embedder, fix: str) -> IndexData
         units = np.load(folder / "units.npy", allow_pickle=False)
         vectors = np.load(folder / "vectors.npy", allow_pickle=False, mmap_mode="r")
         dense = faiss.read_index(str(folder / "dense.faiss"))
-        lexicon = Lexicon.load(folder / "lexical")
+        lexicon = Lexicon.load(folder / "lexical", mmap=True)
     except (ValueError, OSError, RuntimeError) as exc:
         raise IndexCorruptError(str(index_dir), f"a file could not be read ({exc})", fix) from None
     if dense.ntotal != len(units) or len(units) != manifest["counts"]["sentences"] or dense.d != model["dim"]:
         raise IndexCorruptError(str(index_dir), "row counts of the files disagree", fix)
     return IndexData(articles, units, vectors, dense, lexicon, model["id"], model["weights_sha256"], manifest)
+
+
+def stale_embeddings(index_dir: str | Path, embedder: Embedder) -> dict[str, np.ndarray]:
+    """Sentence hash -> vector from a saved index that can no longer be loaded as it
+    is (older schema, segmenter or attribution), when the same model built it: a
+    version upgrade then re-embeds nothing that it already embedded. Empty when
+    there is nothing usable; damaged files are skipped here (a full build follows)."""
+    try:
+        folder = current_generation(index_dir, "")
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        model = manifest["model"]
+        if model["id"] != embedder.model_id or model["weights_sha256"] != embedder.weights_sha256:
+            return {}
+        for name in ("articles.jsonl", "units.npy", "vectors.npy"):
+            if file_sha256(folder / name) != manifest["files"][name]:
+                return {}
+        with open(folder / "articles.jsonl", encoding="utf-8") as handle:
+            sentences = [[x["text"] for x in json.loads(line)["sentences"]] for line in handle if line.strip()]
+        vectors = np.load(folder / "vectors.npy", allow_pickle=False)
+        units = np.load(folder / "units.npy", allow_pickle=False)
+        return {sentence_key(sentences[a][s]): vectors[i] for i, (a, s) in enumerate(units.tolist())}
+    except (OSError, ValueError, KeyError, IndexError, IndexMissingError, IndexCorruptError):
+        return {}
 
 
 def stale_reason(manifest: dict, sources: dict[str, str]) -> str | None:

@@ -32,6 +32,8 @@ class Settings(BaseModel):
     batch_size: int = Field(64, ge=1)
     progress: bool = True
     query_cache_size: int = Field(256, ge=0)
+    # Above this many sentences the dense index is approximate (IVF + 8-bit scalar quantisation).
+    approximate_above: int = Field(200_000, ge=1)
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":

@@ -1,0 +1,116 @@
+"""Speed and scale paths behave exactly like the slow, simple ones they replace:
+vectorised BM25 == bm25s, appending == rebuilding, approximate search finds what
+exact search finds, the numpy query encoder == sentence-transformers.
+(No timings here: speed is measured by ``assistant bench``.)"""
+
+import json
+
+import bm25s
+import numpy as np
+import pytest
+
+from assistant import Assistant
+from assistant.dense import make_dense
+from assistant.embed import FakeEmbedder
+from assistant.index import MANIFEST, append_articles, build_index, current_generation
+from assistant.ingest import article_from_text, read_article
+from assistant.lexical import Lexicon, tokenize
+from tests.conftest import SEED, bbc_files
+from tests.test_api import CountingEmbedder
+
+TEXTS = ["The council approved the budget on Monday.", "The budget was approved; the council cheered.",
+         "Rain fell over the city.", "The mayor said the budget was fair, fair and balanced.", "Of the and a."]
+
+
+def test_lexicon_scores_equal_bm25s():
+    lex = Lexicon.build(TEXTS)
+    vocab: dict[str, int] = {}
+    ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in tokenize(TEXTS)]
+    ref = bm25s.BM25()
+    ref.index(bm25s.tokenization.Tokenized(ids=ids, vocab=vocab), show_progress=False)
+    for question in ["budget approved", "fair mayor", "rain city council budget"]:
+        tokens = [t for t in lex.tokenize(question) if t in vocab]
+        assert np.allclose(lex.scores(tokens), ref.get_scores(tokens), atol=1e-6)
+
+
+def test_lexicon_extend_equals_build_and_save_load(tmp_path):
+    whole, grown = Lexicon.build(TEXTS), Lexicon.build(TEXTS[:2]).extend(TEXTS[2:])
+    grown.save(tmp_path / "lex")
+    loaded = Lexicon.load(tmp_path / "lex", mmap=True)
+    for question in ["budget approved", "fair mayor", "rain"]:
+        tokens = whole.tokenize(question)
+        assert np.allclose(whole.scores(tokens), grown.scores(tokens))
+        assert np.allclose(whole.scores(tokens), loaded.scores(tokens))
+    assert whole.idf(["budget", "unknown"]) == loaded.idf(["budget", "unknown"])
+
+
+def test_append_reuses_vectors_and_equals_a_rebuild():
+    old_articles = [read_article(SEED)]
+    new = article_from_text("Bridge opens\n\nThe mayor opened a new bridge on Tuesday. Crowds cheered.")
+    embedder = CountingEmbedder()
+    grown = append_articles(build_index(old_articles, FakeEmbedder(), progress=False), [new], embedder)
+    assert embedder.encoded == 2  # the two new sentences, nothing else
+    fresh = build_index(old_articles + [new], FakeEmbedder(), progress=False)
+    assert np.array_equal(grown.units, fresh.units) and np.allclose(grown.vectors, fresh.vectors)
+    assert grown.dense.ntotal == fresh.dense.ntotal == len(fresh.units)
+    tokens = fresh.lexicon.tokenize("mayor bridge Zuckerberg")
+    assert np.allclose(grown.lexicon.scores(tokens), fresh.lexicon.scores(tokens))
+
+
+def test_added_article_answers_like_a_rebuilt_index(tmp_path, corpus_copy, fake_settings):
+    bot = Assistant.from_paths([corpus_copy], index_dir=tmp_path / "idx", settings=fake_settings, embedder=FakeEmbedder())
+    path = tmp_path / "bridge.txt"
+    path.write_text("Bridge opens\n\nThe mayor opened a new bridge on Tuesday. Crowds cheered.")
+    bot.add(path)
+    rebuilt = Assistant.from_paths([corpus_copy, path], settings=fake_settings, embedder=FakeEmbedder())
+    for question in ["Who opened the bridge?", "Who did Zuckerberg call?", "What did Gary Coby say?"]:
+        assert bot.ask(question).model_dump() == rebuilt.ask(question).model_dump()
+
+
+def test_older_index_is_rebuilt_without_re_embedding(tmp_path, corpus_copy, fake_settings):
+    Assistant.from_paths([corpus_copy], index_dir=tmp_path / "idx", settings=fake_settings, embedder=FakeEmbedder())
+    manifest_path = current_generation(tmp_path / "idx", "fix") / MANIFEST
+    manifest = json.loads(manifest_path.read_text())
+    manifest["schema_version"] = 1  # as written by an older version of the package
+    manifest_path.write_text(json.dumps(manifest))
+    embedder = CountingEmbedder()
+    bot = Assistant.from_paths([corpus_copy], index_dir=tmp_path / "idx", settings=fake_settings, embedder=embedder)
+    assert embedder.encoded == 0 and len(bot.articles) == 1
+
+
+def test_approximate_index_recall_against_exact():
+    rng = np.random.default_rng(7)
+    centres = rng.normal(size=(50, 64)).astype(np.float32)
+    rows = centres[rng.integers(0, 50, 6000)] + 0.6 * rng.normal(size=(6000, 64)).astype(np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    queries = rows[rng.choice(6000, 100, replace=False)] + 0.1 * rng.normal(size=(100, 64)).astype(np.float32)
+    approximate, exact = make_dense(rows, approximate_above=1000), make_dense(rows, approximate_above=10**9)
+    assert type(approximate).__name__ == "IndexIVFScalarQuantizer" and type(exact).__name__ == "IndexFlatIP"
+    _, got = approximate.search(queries, 10)
+    _, want = exact.search(queries, 10)
+    recall = np.mean([len(set(g) & set(w)) / 10 for g, w in zip(got, want)])
+    assert recall >= 0.9
+
+
+def test_approximate_assistant_answers_verbatim(fake_settings):
+    settings = fake_settings.model_copy(update={"approximate_above": 50})
+    bot = Assistant.from_articles([read_article(f) for f in bbc_files(8)], FakeEmbedder(), settings)
+    assert "IVF" in type(bot._state.data.dense).__name__
+    answer = bot.ask("What did the chairman say about profits?")
+    assert answer.quotes and all(bot.article(q.article_id).text[q.start : q.end] == q.text for q in answer.quotes)
+
+
+@pytest.mark.slow
+def test_light_encoder_matches_sentence_transformers(real_embedder):
+    from assistant.embed import bundled_model_dir
+    from assistant.light_encoder import LightEncoder, supports
+
+    texts = [s.text for s in read_article(SEED).sentences] + ["Who did Zuckerberg call?", "?"]
+    assert supports(bundled_model_dir())
+    light = LightEncoder(bundled_model_dir())
+    reference = real_embedder.encode(texts)
+    batch = light.encode(texts)
+    single = np.stack([light.encode([t])[0] for t in texts])
+    assert (batch * reference).sum(1).min() >= 0.999
+    assert (single * reference).sum(1).min() >= 0.999
+    assert np.allclose(np.linalg.norm(batch, axis=1), 1.0, atol=1e-5)
