@@ -261,7 +261,8 @@ def _load_if_possible(index_dir, embedder: Embedder, fix: str) -> IndexData | No
 
 def _defaults(settings: Settings | None, embedder: Embedder | None) -> tuple[Settings, Embedder]:
     settings = settings or Settings.from_env()
-    return settings, embedder or make_embedder(settings.model, settings.batch_size, settings.query_cache_size)
+    return settings, embedder or make_embedder(settings.model, settings.batch_size, settings.query_cache_size,
+                                             settings.light_encoder)
 
 
 def _added_elsewhere(articles: list[Article], paths: list[str | Path]) -> list[Article]:

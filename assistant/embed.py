@@ -29,6 +29,7 @@ from assistant.errors import ModelMissingError
 from assistant.settings import BUNDLED_MODEL, BUNDLED_MODEL_SHA256
 
 log = logging.getLogger(__name__)
+LIGHT_MAX_TEXTS = 128  # the numpy encoder's batch limit; longer inputs are faster with torch
 
 
 class Embedder(Protocol):
@@ -79,12 +80,15 @@ class SentenceTransformerEmbedder:
     """The real model, loaded lazily on first use; ``encode`` is serialised by a lock
     because the underlying model is not thread-safe."""
 
-    def __init__(self, model: str = BUNDLED_MODEL, batch_size: int = 64, cache_size: int = 256):
+    def __init__(self, model: str = BUNDLED_MODEL, batch_size: int = 64, cache_size: int = 256,
+                 light: bool = True):
         self.model_id = model
         self._where, self.weights_sha256 = resolve_model(model)
         self.dim = 384 if model == BUNDLED_MODEL else 0
         self._batch_size = batch_size
         self._model = None
+        self._light_wanted = light
+        self._light = None
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
@@ -102,8 +106,25 @@ class SentenceTransformerEmbedder:
             self.dim = int(self._model.get_embedding_dimension())
         return self._model
 
+    def _light_encoder(self):
+        """The numpy encoder of ``light_encoder`` when this model qualifies, else None."""
+        if self._light is None and self._light_wanted and isinstance(self._where, Path):
+            from assistant.light_encoder import LightEncoder, supports
+
+            if supports(self._where):
+                self._light = LightEncoder(self._where)
+                self.dim = self._light.dim
+            else:
+                self._light_wanted = False
+        return self._light
+
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Rows for ``texts``. Up to ``LIGHT_MAX_TEXTS`` texts (a query, an added
+        article) go through the numpy encoder when the model allows it: it needs no
+        torch import, which costs seconds; larger batches use sentence-transformers."""
         with self._lock:
+            if texts and len(texts) <= LIGHT_MAX_TEXTS and self._light_encoder() is not None:
+                return self._light.encode(texts)
             model = self._load()
             if not texts:
                 return np.zeros((0, self.dim), dtype=np.float32)
@@ -162,8 +183,9 @@ class FakeEmbedder:
         return self._one(text)
 
 
-def make_embedder(model: str = BUNDLED_MODEL, batch_size: int = 64, cache_size: int = 256) -> Embedder:
-    """``'fake'`` gives the test embedder; anything else a sentence-transformers model."""
+def make_embedder(model: str = BUNDLED_MODEL, batch_size: int = 64, cache_size: int = 256, light: bool = True) -> Embedder:
+    """``'fake'`` gives the test embedder; anything else a sentence-transformers model
+    (with the numpy encoder for queries and small batches when ``light``)."""
     if model.startswith("fake"):
         return FakeEmbedder()
-    return SentenceTransformerEmbedder(model, batch_size=batch_size, cache_size=cache_size)
+    return SentenceTransformerEmbedder(model, batch_size=batch_size, cache_size=cache_size, light=light)

@@ -139,7 +139,8 @@ def _write_files(data: IndexData, folder: Path) -> dict:
             handle.write(article.model_dump_json() + "\n")
     np.save(folder / "units.npy", data.units, allow_pickle=False)
     np.save(folder / "vectors.npy", data.vectors, allow_pickle=False)
-    faiss.write_index(data.dense, str(folder / "dense.faiss"))
+    if not isinstance(data.dense, faiss.IndexFlat):  # an exact index is rebuilt from vectors.npy on load:
+        faiss.write_index(data.dense, str(folder / "dense.faiss"))  # writing it twice made add() slow
     data.lexicon.save(folder / "lexical")
     files = {str(p.relative_to(folder)): file_sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
     manifest = {
@@ -236,6 +237,13 @@ def _verify_generation(folder: Path, index_dir: str | Path, fix: str) -> dict:
     return manifest
 
 
+def _read_dense(folder: Path, vectors: np.ndarray) -> faiss.Index:
+    """The saved approximate index, or an exact one over ``vectors`` when none was saved."""
+    if (folder / "dense.faiss").is_file():
+        return faiss.read_index(str(folder / "dense.faiss"))
+    return make_dense(vectors, approximate_above=len(vectors))
+
+
 def load_index(index_dir: str | Path, embedder: Embedder, fix: str) -> IndexData:
     """Load and verify a saved index for ``embedder``'s model."""
     # Resolve CURRENT once, so a rebuild switching it meanwhile cannot mix generations.
@@ -249,7 +257,7 @@ def load_index(index_dir: str | Path, embedder: Embedder, fix: str) -> IndexData
             articles = [Article.model_validate_json(line) for line in handle if line.strip()]
         units = np.load(folder / "units.npy", allow_pickle=False)
         vectors = np.load(folder / "vectors.npy", allow_pickle=False, mmap_mode="r")
-        dense = faiss.read_index(str(folder / "dense.faiss"))
+        dense = _read_dense(folder, vectors)
         lexicon = Lexicon.load(folder / "lexical", mmap=True)
     except (ValueError, OSError, RuntimeError) as exc:
         raise IndexCorruptError(str(index_dir), f"a file could not be read ({exc})", fix) from None
