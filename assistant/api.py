@@ -103,10 +103,12 @@ class Assistant:
         sources.update({a.source_path: a.fingerprint for a in extras if a.source_path})
         if old is not None and stale_reason(old.manifest, sources) is None:
             return cls(old, embedder, settings, index_dir)
-        articles = _dedupe([read_article(f, settings.max_file_bytes) for f in files] + extras)
+        aliases: dict[str, str] = {}
+        articles = _dedupe([read_article(f, settings.max_file_bytes) for f in files] + extras, aliases)
         cache = embedding_cache(old) if old is not None else (stale_embeddings(index_dir, embedder) if not rebuild else None)
         data = build_index(articles, embedder, cache, progress=settings.progress,
                            approximate_above=settings.approximate_above)
+        data.aliases = aliases
         save_index(data, index_dir)
         return cls(data, embedder, settings, index_dir)
 
@@ -276,11 +278,14 @@ def _added_elsewhere(articles: list[Article], paths: list[str | Path]) -> list[A
     return [a for a in articles if not a.source_path or not inside(a.source_path)]
 
 
-def _dedupe(articles: list[Article]) -> list[Article]:
+def _dedupe(articles: list[Article], aliases: dict[str, str] | None = None) -> list[Article]:
+    """The first article of each text; the others' source path -> fingerprint go to ``aliases``."""
     seen: dict[str, Article] = {}
     for article in articles:
         if article.id in seen:
             log.info("skipping %s: same text as %s", article.source_path, seen[article.id].source_path)
+            if aliases is not None and article.source_path:
+                aliases[article.source_path] = article.fingerprint
             continue
         seen[article.id] = article
     return list(seen.values())

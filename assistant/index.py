@@ -59,6 +59,9 @@ class IndexData:
     model_id: str
     weights_sha256: str
     manifest: dict = field(default_factory=dict)
+    # Source files not indexed because their text duplicates an indexed article's
+    # (path -> fingerprint), so that they do not make the index look stale.
+    aliases: dict[str, str] = field(default_factory=dict)
 
 
 def sentence_key(text: str) -> str:
@@ -110,7 +113,7 @@ def append_articles(data: IndexData, new: list[Article], embedder: Embedder) -> 
     units = np.concatenate([data.units, rows.reshape(-1, 2)])
     vectors = np.concatenate([np.asarray(data.vectors, dtype=np.float32), fresh.astype(np.float32)])
     return IndexData(data.articles + list(new), units, vectors, extend_dense(data.dense, fresh),
-                     data.lexicon.extend(texts), data.model_id, data.weights_sha256)
+                     data.lexicon.extend(texts), data.model_id, data.weights_sha256, aliases=dict(data.aliases))
 
 
 def embedding_cache(data: IndexData) -> dict[str, np.ndarray]:
@@ -157,6 +160,7 @@ def _write_files(data: IndexData, folder: Path) -> dict:
             }
             for a in data.articles
         ],
+        "aliases": data.aliases,
         "counts": {"articles": len(data.articles), "sentences": int(len(data.units))},
         "files": files,
     }
@@ -263,7 +267,8 @@ def load_index(index_dir: str | Path, embedder: Embedder, fix: str) -> IndexData
         raise IndexCorruptError(str(index_dir), f"a file could not be read ({exc})", fix) from None
     if dense.ntotal != len(units) or len(units) != manifest["counts"]["sentences"] or dense.d != model["dim"]:
         raise IndexCorruptError(str(index_dir), "row counts of the files disagree", fix)
-    return IndexData(articles, units, vectors, dense, lexicon, model["id"], model["weights_sha256"], manifest)
+    return IndexData(articles, units, vectors, dense, lexicon, model["id"], model["weights_sha256"], manifest,
+                     dict(manifest.get("aliases", {})))
 
 
 def stale_embeddings(index_dir: str | Path, embedder: Embedder) -> dict[str, np.ndarray]:
@@ -292,6 +297,7 @@ def stale_embeddings(index_dir: str | Path, embedder: Embedder) -> dict[str, np.
 def stale_reason(manifest: dict, sources: dict[str, str]) -> str | None:
     """Why an index no longer matches the corpus files (path -> fingerprint), or None."""
     built = {a["source_path"]: a.get("fingerprint") for a in manifest.get("articles", []) if a.get("source_path")}
+    built.update(manifest.get("aliases", {}))
     if built == sources:
         return None
     new = sum(1 for p in sources if p not in built)

@@ -119,3 +119,19 @@ def test_light_encoder_matches_sentence_transformers():
     assert (batch * reference).sum(1).min() >= 0.999
     assert (single * reference).sum(1).min() >= 0.999
     assert np.allclose(np.linalg.norm(batch, axis=1), 1.0, atol=1e-5)
+
+
+def test_duplicate_files_do_not_make_the_index_stale(tmp_path, corpus_copy, fake_settings):
+    seed = corpus_copy / "zuckerberg-trump-call-true-pundit.txt"
+    (corpus_copy / "same-text-again.txt").write_bytes(seed.read_bytes())
+    first = Assistant.from_paths([corpus_copy], index_dir=tmp_path / "idx", settings=fake_settings, embedder=FakeEmbedder())
+    generation = current_generation(tmp_path / "idx", "fix")
+    again = Assistant.from_paths([corpus_copy], index_dir=tmp_path / "idx", settings=fake_settings, embedder=FakeEmbedder())
+    assert current_generation(tmp_path / "idx", "fix") == generation  # loaded, not rebuilt
+    assert len(first.articles) == len(again.articles) == 1
+    path = tmp_path / "bridge.txt"
+    path.write_text("Bridge opens\n\nThe mayor opened a new bridge on Tuesday. Crowds cheered.")
+    again.add(path)  # an add keeps the duplicate's record
+    generation = current_generation(tmp_path / "idx", "fix")
+    Assistant.from_paths([corpus_copy], index_dir=tmp_path / "idx", settings=fake_settings, embedder=FakeEmbedder())
+    assert current_generation(tmp_path / "idx", "fix") == generation
