@@ -25,8 +25,10 @@ from assistant.errors import (
     ArticleError, EmptyQuestionError, IndexMissingError, IndexStaleError, QuestionError, UnknownArticleError,
 )
 from assistant.followup import Turn, contextual_query, normalise_history
+from assistant.articles import article_ids
 from assistant.index import (
-    IndexData, append_articles, build_index, embedding_cache, load_index, save_index, stale_embeddings, stale_reason,
+    IndexData, append_articles, build_index, embedding_cache, load_index, paragraph_ids, save_index, stale_embeddings,
+    stale_reason,
 )
 from assistant.ingest import article_files, read_article, source_fingerprint
 from assistant.retrieve import Params, neighbour_rows, search
@@ -49,21 +51,16 @@ class _State:
 
     @classmethod
     def of(cls, data: IndexData) -> "_State":
-        return cls(data, {a.id: i for i, a in enumerate(data.articles)}, _paragraph_ids(data.articles),
-                   np.cumsum([0] + [len(a.sentences) for a in data.articles]))
+        counts = np.bincount(data.units[:, 0], minlength=len(data.articles)) if len(data.units) else np.zeros(len(data.articles))
+        paragraphs = data.paragraphs if data.paragraphs is not None else paragraph_ids(list(data.articles))
+        return cls(data, {a: i for i, a in enumerate(article_ids(data.articles))}, paragraphs,
+                   np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
 
     def extended(self, data: IndexData, new: list[Article]) -> "_State":
         """The state of ``data`` = this state's index plus the ``new`` articles (appended)."""
-        base = int(self.paragraph_of_row.max()) + 2 if len(self.paragraph_of_row) else 0
         by_id = {**self.by_id, **{a.id: len(self.by_id) + i for i, a in enumerate(new)}}
         first = np.concatenate([self.first_row, self.first_row[-1] + np.cumsum([len(a.sentences) for a in new])])
-        return _State(data, by_id, np.concatenate([self.paragraph_of_row, base + _paragraph_ids(new)]), first)
-
-
-def _paragraph_ids(articles: list[Article]) -> np.ndarray:
-    """A global paragraph id per sentence row (articles' paragraphs numbered apart)."""
-    offsets = np.cumsum([0] + [len(a.paragraphs) + 1 for a in articles])
-    return np.array([offsets[i] + s.paragraph for i, a in enumerate(articles) for s in a.sentences], dtype=np.int64)
+        return _State(data, by_id, data.paragraphs, first)
 
 
 def _fix_command(paths: list[str], index_dir: str | None) -> str:
@@ -98,7 +95,7 @@ class Assistant:
             return cls.from_articles([read_article(f, settings.max_file_bytes) for f in files], embedder, settings)
         fix = _fix_command([str(p) for p in paths], str(index_dir))
         old = None if rebuild else _load_if_possible(index_dir, embedder, fix)
-        extras = _added_elsewhere(old.articles, paths) if old is not None else []
+        extras = [old.articles[i] for i in _added_elsewhere(old.manifest, paths)] if old is not None else []
         sources = {os.path.normpath(str(f)): source_fingerprint(f) for f in files}
         sources.update({a.source_path: a.fingerprint for a in extras if a.source_path})
         if old is not None and stale_reason(old.manifest, sources) is None:
@@ -267,15 +264,16 @@ def _defaults(settings: Settings | None, embedder: Embedder | None) -> tuple[Set
                                              settings.light_encoder)
 
 
-def _added_elsewhere(articles: list[Article], paths: list[str | Path]) -> list[Article]:
-    """Articles of a saved index whose source lies outside ``paths`` (added with ``add``)."""
+def _added_elsewhere(manifest: dict, paths: list[str | Path]) -> list[int]:
+    """Positions of a saved index's articles whose source lies outside ``paths`` (added with ``add``),
+    read from the manifest so that no article is parsed for it."""
     roots = [os.path.abspath(p) for p in paths]
 
     def inside(path: str) -> bool:
         full = os.path.abspath(path)
         return any(full == r or full.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
-    return [a for a in articles if not a.source_path or not inside(a.source_path)]
+    return [i for i, a in enumerate(manifest.get("articles", [])) if not a.get("source_path") or not inside(a["source_path"])]
 
 
 def _dedupe(articles: list[Article], aliases: dict[str, str] | None = None) -> list[Article]:

@@ -31,6 +31,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from assistant.articles import ArticleStore
 from assistant.attribution import ATTRIBUTION_VERSION
 from assistant.dense import extend_dense, make_dense
 from assistant.embed import Embedder, file_sha256
@@ -41,7 +42,7 @@ from assistant.types import Article
 
 log = logging.getLogger(__name__)
 APPROXIMATE_ABOVE = 200_000  # sentences; the Settings default, see dense.py
-SCHEMA_VERSION = 2  # 2: lexicon stores term counts and its own BM25 arrays
+SCHEMA_VERSION = 3  # 2: lexicon stores term counts and its own BM25 arrays; 3: paragraphs.npy
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 
@@ -62,10 +63,24 @@ class IndexData:
     # Source files not indexed because their text duplicates an indexed article's
     # (path -> fingerprint), so that they do not make the index look stale.
     aliases: dict[str, str] = field(default_factory=dict)
+    # A global paragraph id per row (see ``paragraph_ids``), saved so loading needs no article parsed.
+    paragraphs: np.ndarray | None = None
 
 
 def sentence_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def paragraph_ids(articles: list[Article], first: int = 0) -> np.ndarray:
+    """A paragraph id per sentence row, unique across articles (ids start at ``first``).
+
+        >>> from assistant.ingest import article_from_text
+        >>> two = [article_from_text("T\\n\\nThe cat sat. The dog ran.\\n\\nBirds flew."), article_from_text("U\\n\\nFish swam.")]
+        >>> paragraph_ids(two).tolist()
+        [1, 1, 2, 4]
+    """
+    offsets = np.cumsum([first] + [len(a.paragraphs) + 1 for a in articles])
+    return np.array([offsets[i] + s.paragraph for i, a in enumerate(articles) for s in a.sentences], dtype=np.int64)
 
 
 def _units(articles: list[Article]) -> np.ndarray:
@@ -90,7 +105,8 @@ def build_index(
     dim = embedder.dim
     vectors = np.stack([cache[sentence_key(t)] for t in texts]).astype(np.float32) if texts else np.zeros((0, dim), np.float32)
     dense = make_dense(vectors, approximate_above)
-    return IndexData(articles, units, vectors, dense, Lexicon.build(texts), embedder.model_id, embedder.weights_sha256)
+    return IndexData(articles, units, vectors, dense, Lexicon.build(texts), embedder.model_id, embedder.weights_sha256,
+                     paragraphs=paragraph_ids(articles))
 
 
 def append_articles(data: IndexData, new: list[Article], embedder: Embedder) -> IndexData:
@@ -112,8 +128,11 @@ def append_articles(data: IndexData, new: list[Article], embedder: Embedder) -> 
     rows = np.array([(first + i, s) for i, a in enumerate(new) for s in range(len(a.sentences))], dtype=np.int32)
     units = np.concatenate([data.units, rows.reshape(-1, 2)])
     vectors = np.concatenate([np.asarray(data.vectors, dtype=np.float32), fresh.astype(np.float32)])
+    old_paragraphs = data.paragraphs if data.paragraphs is not None else paragraph_ids(list(data.articles))
+    first_paragraph = int(old_paragraphs.max()) + 2 if len(old_paragraphs) else 0
     return IndexData(data.articles + list(new), units, vectors, extend_dense(data.dense, fresh),
-                     data.lexicon.extend(texts), data.model_id, data.weights_sha256, aliases=dict(data.aliases))
+                     data.lexicon.extend(texts), data.model_id, data.weights_sha256, aliases=dict(data.aliases),
+                     paragraphs=np.concatenate([old_paragraphs, paragraph_ids(new, first_paragraph)]))
 
 
 def embedding_cache(data: IndexData) -> dict[str, np.ndarray]:
@@ -137,10 +156,14 @@ def _library_versions() -> dict[str, str]:
 
 
 def _write_files(data: IndexData, folder: Path) -> dict:
-    with open(folder / "articles.jsonl", "w", encoding="utf-8") as handle:
-        for article in data.articles:
-            handle.write(article.model_dump_json() + "\n")
+    stored = isinstance(data.articles, ArticleStore)
+    with open(folder / "articles.jsonl", "wb") as handle:
+        handle.write(data.articles.raw_lines() if stored else b"")  # unchanged lines are copied, not re-serialised
+        for article in data.articles.appended() if stored else data.articles:
+            handle.write(article.model_dump_json().encode("utf-8") + b"\n")
     np.save(folder / "units.npy", data.units, allow_pickle=False)
+    np.save(folder / "paragraphs.npy", data.paragraphs if data.paragraphs is not None else paragraph_ids(list(data.articles)),
+            allow_pickle=False)
     np.save(folder / "vectors.npy", data.vectors, allow_pickle=False)
     if not isinstance(data.dense, faiss.IndexFlat):  # an exact index is rebuilt from vectors.npy on load:
         faiss.write_index(data.dense, str(folder / "dense.faiss"))  # writing it twice made add() slow
@@ -257,18 +280,19 @@ def load_index(index_dir: str | Path, embedder: Embedder, fix: str) -> IndexData
     if model["id"] != embedder.model_id or model["weights_sha256"] != embedder.weights_sha256:
         raise IndexStaleError(str(index_dir), f"it was built with model {model['id']!r}, not {embedder.model_id!r}", fix)
     try:
-        with open(folder / "articles.jsonl", encoding="utf-8") as handle:
-            articles = [Article.model_validate_json(line) for line in handle if line.strip()]
+        articles = ArticleStore.open(folder / "articles.jsonl", [a["id"] for a in manifest["articles"]])
         units = np.load(folder / "units.npy", allow_pickle=False)
+        paragraphs = np.load(folder / "paragraphs.npy", allow_pickle=False)
         vectors = np.load(folder / "vectors.npy", allow_pickle=False, mmap_mode="r")
         dense = _read_dense(folder, vectors)
         lexicon = Lexicon.load(folder / "lexical", mmap=True)
     except (ValueError, OSError, RuntimeError) as exc:
         raise IndexCorruptError(str(index_dir), f"a file could not be read ({exc})", fix) from None
-    if dense.ntotal != len(units) or len(units) != manifest["counts"]["sentences"] or dense.d != model["dim"]:
+    if dense.ntotal != len(units) or len(units) != manifest["counts"]["sentences"] or dense.d != model["dim"] \
+            or len(paragraphs) != len(units):
         raise IndexCorruptError(str(index_dir), "row counts of the files disagree", fix)
     return IndexData(articles, units, vectors, dense, lexicon, model["id"], model["weights_sha256"], manifest,
-                     dict(manifest.get("aliases", {})))
+                     dict(manifest.get("aliases", {})), paragraphs)
 
 
 def stale_embeddings(index_dir: str | Path, embedder: Embedder) -> dict[str, np.ndarray]:

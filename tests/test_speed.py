@@ -135,3 +135,22 @@ def test_duplicate_files_do_not_make_the_index_stale(tmp_path, corpus_copy, fake
     generation = current_generation(tmp_path / "idx", "fix")
     Assistant.from_paths([corpus_copy], index_dir=tmp_path / "idx", settings=fake_settings, embedder=FakeEmbedder())
     assert current_generation(tmp_path / "idx", "fix") == generation
+
+
+def test_loaded_index_parses_articles_only_when_used(tmp_path, fake_settings):
+    from assistant.articles import ArticleStore
+
+    files = bbc_files(40)
+    fake_settings = fake_settings.model_copy(update={"candidates": 5})  # few candidates: few articles touched
+    built = Assistant.from_paths(files, index_dir=tmp_path / "idx", settings=fake_settings, embedder=FakeEmbedder())
+    bot = Assistant.from_paths(files, index_dir=tmp_path / "idx", settings=fake_settings, embedder=FakeEmbedder())
+    store = bot._state.data.articles
+    assert isinstance(store, ArticleStore) and store.parsed == 0
+    answer = bot.ask("What did the chairman say about profits?")
+    assert 0 < store.parsed < len(files) and answer.model_dump() == built.ask("What did the chairman say about profits?").model_dump()
+    path = tmp_path / "bridge.txt"
+    path.write_text("Bridge opens\n\nThe mayor opened a new bridge on Tuesday. Crowds cheered.")
+    bot.add(path)  # the stored articles are copied as bytes into the new generation
+    reloaded = Assistant.from_paths(files, index_dir=tmp_path / "idx", settings=fake_settings, embedder=FakeEmbedder())
+    assert [a.model_dump() for a in reloaded.articles] == [a.model_dump() for a in built.articles] + [bot.articles[-1].model_dump()]
+    assert reloaded.ask("Who opened the bridge?").quotes[0].article_id == bot.articles[-1].id
