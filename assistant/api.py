@@ -101,7 +101,7 @@ class Assistant:
         if old is not None and stale_reason(old.manifest, sources) is None:
             return cls(old, embedder, settings, index_dir)
         aliases: dict[str, str] = {}
-        articles = _dedupe([read_article(f, settings.max_file_bytes) for f in files] + extras, aliases)
+        articles = _dedupe(_read_all(files, settings) + extras, aliases)
         cache = embedding_cache(old) if old is not None else (stale_embeddings(index_dir, embedder) if not rebuild else None)
         data = build_index(articles, embedder, cache, progress=settings.progress,
                            approximate_above=settings.approximate_above)
@@ -261,7 +261,7 @@ def _load_if_possible(index_dir, embedder: Embedder, fix: str) -> IndexData | No
 def _defaults(settings: Settings | None, embedder: Embedder | None) -> tuple[Settings, Embedder]:
     settings = settings or Settings.from_env()
     return settings, embedder or make_embedder(settings.model, settings.batch_size, settings.query_cache_size,
-                                             settings.light_encoder)
+                                             settings.light_encoder, settings.bf16_build)
 
 
 def _added_elsewhere(manifest: dict, paths: list[str | Path]) -> list[int]:
@@ -274,6 +274,15 @@ def _added_elsewhere(manifest: dict, paths: list[str | Path]) -> list[int]:
         return any(full == r or full.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
     return [i for i, a in enumerate(manifest.get("articles", [])) if not a.get("source_path") or not inside(a["source_path"])]
+
+
+def _read_all(files: list[Path], settings: Settings) -> list[Article]:
+    """Read and segment every file, with a progress bar where a person waits for many."""
+    if not settings.progress or len(files) < 100:
+        return [read_article(f, settings.max_file_bytes) for f in files]
+    from tqdm import tqdm
+
+    return [read_article(f, settings.max_file_bytes) for f in tqdm(files, desc="Reading articles", unit="file")]
 
 
 def _dedupe(articles: list[Article], aliases: dict[str, str] | None = None) -> list[Article]:

@@ -34,6 +34,8 @@ class Settings(BaseModel):
     query_cache_size: int = Field(256, ge=0)
     # Queries and small batches through the numpy encoder (no torch import); see light_encoder.py.
     light_encoder: bool = True
+    # Index builds encode with bfloat16 matrix products where the CPU has them natively (see embed.py).
+    bf16_build: bool = True
     # Above this many sentences the dense index is approximate (IVF + 8-bit scalar quantisation).
     approximate_above: int = Field(200_000, ge=1)
 
@@ -44,6 +46,6 @@ class Settings(BaseModel):
         for name in cls.model_fields:
             raw = os.environ.get(f"ASSISTANT_{name.upper()}")
             if raw is not None:
-                values[name] = raw.lower() not in ("0", "false", "no") if name in ("progress", "light_encoder") else raw
+                values[name] = raw.lower() not in ("0", "false", "no") if name in ("progress", "light_encoder", "bf16_build") else raw
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

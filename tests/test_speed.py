@@ -113,7 +113,7 @@ def test_light_encoder_matches_sentence_transformers():
     texts = [s.text for s in read_article(SEED).sentences] + ["Who did Zuckerberg call?", "?"]
     assert supports(bundled_model_dir())
     light = LightEncoder(bundled_model_dir())
-    reference = SentenceTransformerEmbedder(light=False).encode(texts)  # torch, as sentence-transformers runs it
+    reference = SentenceTransformerEmbedder(light=False, bf16=False).encode(texts)  # torch float32
     batch = light.encode(texts)
     single = np.stack([light.encode([t])[0] for t in texts])
     assert (batch * reference).sum(1).min() >= 0.999
@@ -154,3 +154,18 @@ def test_loaded_index_parses_articles_only_when_used(tmp_path, fake_settings):
     reloaded = Assistant.from_paths(files, index_dir=tmp_path / "idx", settings=fake_settings, embedder=FakeEmbedder())
     assert [a.model_dump() for a in reloaded.articles] == [a.model_dump() for a in built.articles] + [bot.articles[-1].model_dump()]
     assert reloaded.ask("Who opened the bridge?").quotes[0].article_id == bot.articles[-1].id
+
+
+@pytest.mark.slow
+def test_bf16_batch_encoding_matches_float32():
+    import torch
+
+    from assistant.embed import SentenceTransformerEmbedder
+
+    if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        pytest.skip("this CPU has no native bf16, so builds stay float32 (nothing to compare)")
+    texts = [s.text for s in read_article(SEED).sentences] + [s.text for f in bbc_files(3) for s in read_article(f).sentences]
+    fast = SentenceTransformerEmbedder(light=False, bf16=True).encode(texts)
+    exact = SentenceTransformerEmbedder(light=False, bf16=False).encode(texts)
+    assert len(texts) > 40 and (fast * exact).sum(1).min() >= 0.999
+    assert np.allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
