@@ -20,12 +20,12 @@ import numpy as np
 
 from assistant import answerability as ans
 from assistant.answer import make_answer, pick_quotes
+from assistant.articles import article_ids
 from assistant.embed import Embedder, make_embedder
 from assistant.errors import (
     ArticleError, EmptyQuestionError, IndexMissingError, IndexStaleError, QuestionError, UnknownArticleError,
 )
 from assistant.followup import Turn, contextual_query, normalise_history
-from assistant.articles import article_ids
 from assistant.index import (
     IndexData, append_articles, build_index, embedding_cache, load_index, paragraph_ids, save_index, stale_embeddings,
     stale_reason,

@@ -36,7 +36,7 @@ def ivf_lists(n: int) -> int:
     return max(16, int(4 * math.sqrt(n)))
 
 
-def make_dense(vectors: np.ndarray, approximate_above: int, nprobe: int = 64, seed: int = 0) -> faiss.Index:
+def make_dense(vectors: np.ndarray, approximate_above: int, nprobe: int = 128, seed: int = 0) -> faiss.Index:
     """A search index over L2-normalised ``vectors`` (rows keep their order)."""
     n, dim = vectors.shape
     if n <= approximate_above:
