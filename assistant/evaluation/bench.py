@@ -176,12 +176,14 @@ def bench_corpus(name: str, paths: list[str], questions: list[str], index_dir: P
     from assistant.settings import Settings
 
     settings = Settings.from_env(progress=not args.quiet)
-    result: dict = {"corpus": name, "index": str(index_dir)}
+    result: dict = {"corpus": name, "index": str(index_dir), "load": list(os.getloadavg())}
     if not args.no_build or not (index_dir / "CURRENT").exists():
         shutil.rmtree(index_dir, ignore_errors=True)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), os.times()
         bot = Assistant.from_paths(paths, index_dir=index_dir, settings=settings)
         result["build_s"] = time.perf_counter() - started
+        # CPU seconds used: on a busy shared machine, wall time overstates what an idle one needs.
+        result["build_cpu_s"] = sum(os.times()[:2]) - sum(cpu[:2])
     else:
         bot = Assistant.from_paths(paths, index_dir=index_dir, settings=settings)
     result["articles"], result["sentences"] = len(bot.articles), int(len(bot._state.data.units))
@@ -202,7 +204,8 @@ def render(r: dict) -> list[str]:
     w, a, c = r["warm"], r["add_s"], r["cold_s"]
     lines = [f"== {r['corpus']}: {r['articles']:,} articles, {r['sentences']:,} sentences (index {r['index']})"]
     if "build_s" in r:
-        lines.append(f"  index build          {r['build_s']:.1f} s ({r['sentences_per_s']:.0f} sentences/s)")
+        lines.append(f"  index build          {r['build_s']:.1f} s ({r['sentences_per_s']:.0f} sentences/s; "
+                     f"{r['build_cpu_s']:.0f} CPU s, load average {r['load'][0]:.1f} before)")
     lines += [
         f"  warm ask             median {w['median_ms']:.1f} ms (runs {w['median_min']:.1f}-{w['median_max']:.1f}), "
         f"p95 {w['p95_ms']:.1f} ms (runs {w['p95_min']:.1f}-{w['p95_max']:.1f}); {w['questions']} questions x {w['runs']} runs",
@@ -210,6 +213,8 @@ def render(r: dict) -> list[str]:
         f"  add one article      median {a['median']:.2f} s (min {a['min']:.2f}, max {a['max']:.2f}; {a['n']} articles)",
         f"  cold `assistant ask` median {c['median']:.2f} s (min {c['min']:.2f}, max {c['max']:.2f}; {c['n']} processes)",
         f"  peak RSS serving     {r['serving_peak_mb']:.0f} MB",
+        f"  machine load average (1, 5, 15 min) before: {', '.join(f'{x:.1f}' for x in r['load'])}; "
+        f"after: {', '.join(f'{x:.1f}' for x in os.getloadavg())} (other processes slow every figure)",
     ]
     return lines
 
