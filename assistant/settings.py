@@ -34,8 +34,8 @@ class Settings(BaseModel):
     query_cache_size: int = Field(256, ge=0)
     # Queries and small batches through the numpy encoder (no torch import); see light_encoder.py.
     light_encoder: bool = True
-    # Index builds encode with bfloat16 matrix products where the CPU has them natively (see embed.py).
-    bf16_build: bool = True
+    # Opt-in: index builds encode with bfloat16 matrix products where the CPU has them (see embed.py).
+    bf16_build: bool = False
     # Above this many sentences the dense index is approximate (IVF + 8-bit scalar quantisation).
     approximate_above: int = Field(200_000, ge=1)
 

@@ -74,7 +74,8 @@ def stage_times(bot, questions: list[str]) -> dict[str, float]:
     state, parts = bot._state, {k: [] for k in ("query embedding", "FAISS", "BM25", "fusion", "answer composition")}
     data = state.data
     for q in questions:
-        bot.embedder.clear_cache() if hasattr(bot.embedder, "clear_cache") else None
+        if hasattr(bot.embedder, "clear_cache"):
+            bot.embedder.clear_cache()
         t0 = time.perf_counter()
         qvec = bot.embedder.encode_query(q)
         t1 = time.perf_counter()
