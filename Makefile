@@ -50,7 +50,7 @@ eval: $(STAMP)
 	$(BIN)/assistant eval --suite attribution
 
 bench: $(STAMP)
-	$(BIN)/assistant bench
+	$(BIN)/assistant bench --corpus-set all
 
 clean:
-	rm -rf $(VENV) index/gen-* index/CURRENT
+	rm -rf $(VENV) index/gen-* index/CURRENT index/bench-*

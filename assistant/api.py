@@ -20,13 +20,15 @@ import numpy as np
 
 from assistant import answerability as ans
 from assistant.answer import make_answer, pick_quotes
+from assistant.articles import article_ids
 from assistant.embed import Embedder, make_embedder
 from assistant.errors import (
     EmptyQuestionError, IndexMissingError, IndexStaleError, QuestionError, UnknownArticleError,
 )
 from assistant.followup import Turn, contextual_query, normalise_history
 from assistant.index import (
-    IndexData, build_index, embedding_cache, load_index, save_index, stale_reason,
+    IndexData, append_articles, build_index, embedding_cache, load_index, paragraph_ids, save_index, stale_embeddings,
+    stale_reason,
 )
 from assistant.ingest import Sidecar, article_files, article_from_text, decode_bytes, read_article, source_fingerprint
 from assistant.ranker import question_type, shipped_ranker, type_match
@@ -60,10 +62,16 @@ class _State:
 
     @classmethod
     def of(cls, data: IndexData) -> "_State":
-        offsets = np.cumsum([0] + [len(a.paragraphs) + 1 for a in data.articles])
-        para = np.array([offsets[a] + data.articles[a].sentences[s].paragraph for a, s in data.units], dtype=np.int64)
-        first = np.cumsum([0] + [len(a.sentences) for a in data.articles])
-        return cls(data, {a.id: i for i, a in enumerate(data.articles)}, para, first)
+        counts = np.bincount(data.units[:, 0], minlength=len(data.articles)) if len(data.units) else np.zeros(len(data.articles))
+        paragraphs = data.paragraphs if data.paragraphs is not None else paragraph_ids(list(data.articles))
+        return cls(data, {a: i for i, a in enumerate(article_ids(data.articles))}, paragraphs,
+                   np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
+
+    def extended(self, data: IndexData, new: list[Article]) -> "_State":
+        """The state of ``data`` = this state's index plus the ``new`` articles (appended)."""
+        by_id = {**self.by_id, **{a.id: len(self.by_id) + i for i, a in enumerate(new)}}
+        first = np.concatenate([self.first_row, self.first_row[-1] + np.cumsum([len(a.sentences) for a in new])])
+        return _State(data, by_id, data.paragraphs, first)
 
 
 def _fix_command(paths: list[str], index_dir: str | None) -> str:
@@ -100,14 +108,17 @@ class Assistant:
             return cls.from_articles([read_article(f, settings.max_file_bytes) for f in files], embedder, settings)
         fix = _fix_command([str(p) for p in paths], str(index_dir))
         old = None if rebuild else _load_if_possible(index_dir, embedder, fix)
-        extras = _added_elsewhere(old.articles, paths) if old is not None else []
+        extras = [old.articles[i] for i in _added_elsewhere(old.manifest, paths)] if old is not None else []
         sources = {os.path.normpath(str(f)): source_fingerprint(f) for f in files}
         sources.update({a.source_path: a.fingerprint for a in extras if a.source_path})
         if old is not None and stale_reason(old.manifest, sources) is None:
             return cls(old, embedder, settings, index_dir)
-        articles = _dedupe([read_article(f, settings.max_file_bytes) for f in files] + extras)
-        cache = embedding_cache(old) if old is not None else None
-        data = build_index(articles, embedder, cache, progress=settings.progress)
+        aliases: dict[str, str] = {}
+        articles = _dedupe(_read_all(files, settings) + extras, aliases)
+        cache = embedding_cache(old) if old is not None else (stale_embeddings(index_dir, embedder) if not rebuild else None)
+        data = build_index(articles, embedder, cache, progress=settings.progress,
+                           approximate_above=settings.approximate_above)
+        data.aliases = aliases
         save_index(data, index_dir)
         return cls(data, embedder, settings, index_dir)
 
@@ -116,7 +127,8 @@ class Assistant:
                       settings: Settings | None = None) -> "Assistant":
         """An in-memory assistant over already-built ``Article`` objects."""
         settings, embedder = _defaults(settings, embedder)
-        return cls(build_index(_dedupe(articles), embedder, progress=settings.progress), embedder, settings)
+        data = build_index(_dedupe(articles), embedder, progress=settings.progress, approximate_above=settings.approximate_above)
+        return cls(data, embedder, settings)
 
     # ----- reading ------------------------------------------------------------------
     @property
@@ -247,10 +259,11 @@ class Assistant:
             state = self._state
             if article.id in state.by_id:
                 return state.data.articles[state.by_id[article.id]]
-            data = build_index(state.data.articles + [article], self.embedder, embedding_cache(state.data), progress=False)
+            # Only the new article is embedded and tokenized; existing vectors are appended to.
+            data = append_articles(state.data, [article], self.embedder)
             if self.index_dir is not None:
                 save_index(data, self.index_dir)
-            self._state = _State.of(data)
+            self._state = state.extended(data, [article])
         return article
 
     def _read_new(self, path_or_url: str | Path) -> Article:
@@ -324,25 +337,39 @@ def _load_if_possible(index_dir, embedder: Embedder, fix: str) -> IndexData | No
 
 def _defaults(settings: Settings | None, embedder: Embedder | None) -> tuple[Settings, Embedder]:
     settings = settings or Settings.from_env()
-    return settings, embedder or make_embedder(settings.model, settings.batch_size, settings.query_cache_size)
+    return settings, embedder or make_embedder(settings.model, settings.batch_size, settings.query_cache_size,
+                                             settings.light_encoder, settings.bf16_build)
 
 
-def _added_elsewhere(articles: list[Article], paths: list[str | Path]) -> list[Article]:
-    """Articles of a saved index whose source lies outside ``paths`` (added with ``add``)."""
+def _added_elsewhere(manifest: dict, paths: list[str | Path]) -> list[int]:
+    """Positions of a saved index's articles whose source lies outside ``paths`` (added with ``add``),
+    read from the manifest so that no article is parsed for it."""
     roots = [os.path.abspath(p) for p in paths]
 
     def inside(path: str) -> bool:
         full = os.path.abspath(path)
         return any(full == r or full.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
-    return [a for a in articles if not a.source_path or not inside(a.source_path)]
+    return [i for i, a in enumerate(manifest.get("articles", [])) if not a.get("source_path") or not inside(a["source_path"])]
 
 
-def _dedupe(articles: list[Article]) -> list[Article]:
+def _read_all(files: list[Path], settings: Settings) -> list[Article]:
+    """Read and segment every file, with a progress bar where a person waits for many."""
+    if not settings.progress or len(files) < 100:
+        return [read_article(f, settings.max_file_bytes) for f in files]
+    from tqdm import tqdm
+
+    return [read_article(f, settings.max_file_bytes) for f in tqdm(files, desc="Reading articles", unit="file")]
+
+
+def _dedupe(articles: list[Article], aliases: dict[str, str] | None = None) -> list[Article]:
+    """The first article of each text; the others' source path -> fingerprint go to ``aliases``."""
     seen: dict[str, Article] = {}
     for article in articles:
         if article.id in seen:
             log.info("skipping %s: same text as %s", article.source_path, seen[article.id].source_path)
+            if aliases is not None and article.source_path:
+                aliases[article.source_path] = article.fingerprint
             continue
         seen[article.id] = article
     return list(seen.values())

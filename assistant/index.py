@@ -37,7 +37,9 @@ try:
 except ImportError:  # Windows: no advisory locks; a single writer is assumed there
     fcntl = None
 
+from assistant.articles import ArticleStore
 from assistant.attribution import ATTRIBUTION_VERSION
+from assistant.dense import extend_dense, make_dense
 from assistant.embed import Embedder, file_sha256
 from assistant.errors import IndexCorruptError, IndexMissingError, IndexStaleError, IndexWriteError
 from assistant.lexical import Lexicon
@@ -45,7 +47,8 @@ from assistant.segment import SEGMENTER_VERSION
 from assistant.types import Article
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = 1
+APPROXIMATE_ABOVE = 200_000  # sentences; the Settings default, see dense.py
+SCHEMA_VERSION = 3  # 2: lexicon stores term counts and its own BM25 arrays; 3: paragraphs.npy
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 LOCK = ".write-lock"
@@ -69,10 +72,27 @@ class IndexData:
     model_id: str
     weights_sha256: str
     manifest: dict = field(default_factory=dict)
+    # Source files not indexed because their text duplicates an indexed article's
+    # (path -> fingerprint), so that they do not make the index look stale.
+    aliases: dict[str, str] = field(default_factory=dict)
+    # A global paragraph id per row (see ``paragraph_ids``), saved so loading needs no article parsed.
+    paragraphs: np.ndarray | None = None
 
 
 def sentence_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def paragraph_ids(articles: list[Article], first: int = 0) -> np.ndarray:
+    """A paragraph id per sentence row, unique across articles (ids start at ``first``).
+
+        >>> from assistant.ingest import article_from_text
+        >>> two = [article_from_text("T\\n\\nThe cat sat. The dog ran.\\n\\nBirds flew."), article_from_text("U\\n\\nFish swam.")]
+        >>> paragraph_ids(two).tolist()
+        [1, 1, 2, 4]
+    """
+    offsets = np.cumsum([first] + [len(a.paragraphs) + 1 for a in articles])
+    return np.array([offsets[i] + s.paragraph for i, a in enumerate(articles) for s in a.sentences], dtype=np.int64)
 
 
 def _units(articles: list[Article]) -> np.ndarray:
@@ -81,9 +101,11 @@ def _units(articles: list[Article]) -> np.ndarray:
 
 
 def build_index(
-    articles: list[Article], embedder: Embedder, cache: dict[str, np.ndarray] | None = None, progress: bool = True
+    articles: list[Article], embedder: Embedder, cache: dict[str, np.ndarray] | None = None, progress: bool = True,
+    approximate_above: int = APPROXIMATE_ABOVE,
 ) -> IndexData:
-    """Embed every sentence (reusing ``cache`` by sentence hash) and index it."""
+    """Embed every sentence (reusing ``cache`` by sentence hash) and index it; above
+    ``approximate_above`` sentences the dense index is approximate (see ``dense``)."""
     units = _units(articles)
     texts = [articles[a].sentences[s].text for a, s in units]
     cache = cache or {}
@@ -94,9 +116,35 @@ def build_index(
         cache = {**cache, **{sentence_key(t): v for t, v in zip(missing, fresh)}}
     dim = embedder.dim
     vectors = np.stack([cache[sentence_key(t)] for t in texts]).astype(np.float32) if texts else np.zeros((0, dim), np.float32)
-    dense = faiss.IndexFlatIP(dim)
-    dense.add(vectors)
-    return IndexData(articles, units, vectors, dense, Lexicon.build(texts), embedder.model_id, embedder.weights_sha256)
+    dense = make_dense(vectors, approximate_above)
+    return IndexData(articles, units, vectors, dense, Lexicon.build(texts), embedder.model_id, embedder.weights_sha256,
+                     paragraphs=paragraph_ids(articles))
+
+
+def append_articles(data: IndexData, new: list[Article], embedder: Embedder) -> IndexData:
+    """``data`` plus ``new`` articles, embedding and tokenizing only their sentences.
+
+    Existing vectors are reused as they are (no re-embedding, no hashing) and the
+    dense index is copied and appended to; ``data`` itself is not modified, so a
+    reader still searching it is safe. Example:
+
+        >>> from assistant.embed import FakeEmbedder
+        >>> from assistant.ingest import article_from_text
+        >>> old = build_index([article_from_text("T\\n\\nA cat sat.")], FakeEmbedder(), progress=False)
+        >>> append_articles(old, [article_from_text("U\\n\\nA dog ran. It barked.")], FakeEmbedder()).dense.ntotal
+        3
+    """
+    texts = [s.text for a in new for s in a.sentences]
+    fresh = embedder.encode(texts) if texts else np.zeros((0, data.vectors.shape[1]), np.float32)
+    first = len(data.articles)
+    rows = np.array([(first + i, s) for i, a in enumerate(new) for s in range(len(a.sentences))], dtype=np.int32)
+    units = np.concatenate([data.units, rows.reshape(-1, 2)])
+    vectors = np.concatenate([np.asarray(data.vectors, dtype=np.float32), fresh.astype(np.float32)])
+    old_paragraphs = data.paragraphs if data.paragraphs is not None else paragraph_ids(list(data.articles))
+    first_paragraph = int(old_paragraphs.max()) + 2 if len(old_paragraphs) else 0
+    return IndexData(data.articles + list(new), units, vectors, extend_dense(data.dense, fresh),
+                     data.lexicon.extend(texts), data.model_id, data.weights_sha256, aliases=dict(data.aliases),
+                     paragraphs=np.concatenate([old_paragraphs, paragraph_ids(new, first_paragraph)]))
 
 
 def embedding_cache(data: IndexData) -> dict[str, np.ndarray]:
@@ -120,12 +168,17 @@ def _library_versions() -> dict[str, str]:
 
 
 def _write_files(data: IndexData, folder: Path) -> dict:
-    with open(folder / "articles.jsonl", "w", encoding="utf-8") as handle:
-        for article in data.articles:
-            handle.write(article.model_dump_json() + "\n")
+    stored = isinstance(data.articles, ArticleStore)
+    with open(folder / "articles.jsonl", "wb") as handle:
+        handle.write(data.articles.raw_lines() if stored else b"")  # unchanged lines are copied, not re-serialised
+        for article in data.articles.appended() if stored else data.articles:
+            handle.write(article.model_dump_json().encode("utf-8") + b"\n")
     np.save(folder / "units.npy", data.units, allow_pickle=False)
+    np.save(folder / "paragraphs.npy", data.paragraphs if data.paragraphs is not None else paragraph_ids(list(data.articles)),
+            allow_pickle=False)
     np.save(folder / "vectors.npy", data.vectors, allow_pickle=False)
-    faiss.write_index(data.dense, str(folder / "dense.faiss"))
+    if not isinstance(data.dense, faiss.IndexFlat):  # an exact index is rebuilt from vectors.npy on load:
+        faiss.write_index(data.dense, str(folder / "dense.faiss"))  # writing it twice made add() slow
     data.lexicon.save(folder / "lexical")
     files = {str(p.relative_to(folder)): file_sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
     manifest = {
@@ -142,6 +195,7 @@ def _write_files(data: IndexData, folder: Path) -> dict:
             }
             for a in data.articles
         ],
+        "aliases": data.aliases,
         "counts": {"articles": len(data.articles), "sentences": int(len(data.units))},
         "files": files,
     }
@@ -297,6 +351,14 @@ def _verify_generation(folder: Path, index_dir: str | Path, fix: str, manifest_s
     return manifest
 
 
+def _read_dense(folder: Path, vectors: np.ndarray) -> faiss.Index:
+    """The saved approximate index, or an exact one over ``vectors`` when none was saved."""
+    if (folder / "dense.faiss").is_file():
+        _limit_faiss_reads(folder / "dense.faiss")
+        return faiss.read_index(str(folder / "dense.faiss"))
+    return make_dense(vectors, approximate_above=len(vectors))
+
+
 def load_index(index_dir: str | Path, embedder: Embedder, fix: str) -> IndexData:
     """Load and verify a saved index for ``embedder``'s model.
 
@@ -325,18 +387,42 @@ def _load_generation(index_dir: str | Path, pointer: tuple[str, str | None], emb
     if model["id"] != embedder.model_id or model["weights_sha256"] != embedder.weights_sha256:
         raise IndexStaleError(str(index_dir), f"it was built with model {model['id']!r}, not {embedder.model_id!r}", fix)
     try:
-        with open(folder / "articles.jsonl", encoding="utf-8") as handle:
-            articles = [Article.model_validate_json(line) for line in handle if line.strip()]
+        articles = ArticleStore.open(folder / "articles.jsonl", [a["id"] for a in manifest["articles"]])
         units = np.load(folder / "units.npy", allow_pickle=False)
+        paragraphs = np.load(folder / "paragraphs.npy", allow_pickle=False)
         vectors = np.load(folder / "vectors.npy", allow_pickle=False, mmap_mode="r")
-        _limit_faiss_reads(folder / "dense.faiss")
-        dense = faiss.read_index(str(folder / "dense.faiss"))
-        lexicon = Lexicon.load(folder / "lexical")
+        dense = _read_dense(folder, vectors)
+        lexicon = Lexicon.load(folder / "lexical", mmap=True)
     except (ValueError, OSError, RuntimeError, MemoryError) as exc:  # MemoryError: FAISS's bad_alloc on a forged size
         raise IndexCorruptError(str(index_dir), f"a file could not be read ({exc})", fix) from None
-    if dense.ntotal != len(units) or len(units) != manifest["counts"]["sentences"] or dense.d != model["dim"]:
+    if dense.ntotal != len(units) or len(units) != manifest["counts"]["sentences"] or dense.d != model["dim"] \
+            or len(paragraphs) != len(units):
         raise IndexCorruptError(str(index_dir), "row counts of the files disagree", fix)
-    return IndexData(articles, units, vectors, dense, lexicon, model["id"], model["weights_sha256"], manifest)
+    return IndexData(articles, units, vectors, dense, lexicon, model["id"], model["weights_sha256"], manifest,
+                     dict(manifest.get("aliases", {})), paragraphs)
+
+
+def stale_embeddings(index_dir: str | Path, embedder: Embedder) -> dict[str, np.ndarray]:
+    """Sentence hash -> vector from a saved index that can no longer be loaded as it
+    is (older schema, segmenter or attribution), when the same model built it: a
+    version upgrade then re-embeds nothing that it already embedded. Empty when
+    there is nothing usable; damaged files are skipped here (a full build follows)."""
+    try:
+        folder = current_generation(index_dir, "")
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        model = manifest["model"]
+        if model["id"] != embedder.model_id or model["weights_sha256"] != embedder.weights_sha256:
+            return {}
+        for name in ("articles.jsonl", "units.npy", "vectors.npy"):
+            if file_sha256(folder / name) != manifest["files"][name]:
+                return {}
+        with open(folder / "articles.jsonl", encoding="utf-8") as handle:
+            sentences = [[x["text"] for x in json.loads(line)["sentences"]] for line in handle if line.strip()]
+        vectors = np.load(folder / "vectors.npy", allow_pickle=False)
+        units = np.load(folder / "units.npy", allow_pickle=False)
+        return {sentence_key(sentences[a][s]): vectors[i] for i, (a, s) in enumerate(units.tolist())}
+    except (OSError, ValueError, KeyError, IndexError, IndexMissingError, IndexCorruptError):
+        return {}
 
 
 def _limit_faiss_reads(path: Path) -> None:
@@ -351,6 +437,7 @@ def _limit_faiss_reads(path: Path) -> None:
 def stale_reason(manifest: dict, sources: dict[str, str]) -> str | None:
     """Why an index no longer matches the corpus files (path -> fingerprint), or None."""
     built = {a["source_path"]: a.get("fingerprint") for a in manifest.get("articles", []) if a.get("source_path")}
+    built.update(manifest.get("aliases", {}))
     if built == sources:
         return None
     new = sum(1 for p in sources if p not in built)

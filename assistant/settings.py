@@ -40,6 +40,12 @@ class Settings(BaseModel):
     upload_max_bytes: int = Field(5_000_000, ge=1)  # the chat refuses larger uploads before they reach disk
     ui_concurrency: int = Field(4, ge=1, le=64)  # questions answered at once; more wait in the queue
     ui_queue_size: int = Field(64, ge=1, le=10_000)  # beyond this many waiting, a visitor is told the queue is full
+    # Queries and small batches through the numpy encoder (no torch import); see light_encoder.py.
+    light_encoder: bool = True
+    # Opt-in: index builds encode with bfloat16 matrix products where the CPU has them (see embed.py).
+    bf16_build: bool = False
+    # Above this many sentences the dense index is approximate (IVF + 8-bit scalar quantisation).
+    approximate_above: int = Field(200_000, ge=1)
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
@@ -48,6 +54,6 @@ class Settings(BaseModel):
         for name in cls.model_fields:
             raw = os.environ.get(f"ASSISTANT_{name.upper()}")
             if raw is not None:
-                values[name] = raw.lower() not in ("0", "false", "no") if name == "progress" else raw
+                values[name] = raw.lower() not in ("0", "false", "no") if name in ("progress", "light_encoder", "bf16_build") else raw
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

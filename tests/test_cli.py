@@ -43,3 +43,31 @@ def test_errors_print_a_message_and_exit_non_zero(tmp_path):
 def test_empty_question_is_refused(tmp_path, corpus_copy):
     result = run("ask", "   ", "--corpus", str(corpus_copy), "--index", str(tmp_path / "idx"))
     assert result.returncode == 1 and "The question is empty" in result.stderr
+
+
+def test_ask_imports_no_torch_gradio_or_sentence_transformers(tmp_path, corpus_copy):
+    idx = str(tmp_path / "idx")
+    assert run("index", "build", "--corpus", str(corpus_copy), "--index", idx).returncode == 0
+    code = (
+        "import sys, contextlib, io\n"
+        "from assistant.cli import main\n"
+        f"with contextlib.redirect_stdout(io.StringIO()) as out: rc = main(['ask', 'Who is Gary Coby?', '--corpus', {str(corpus_copy)!r}, '--index', {idx!r}])\n"
+        "heavy = sorted(m for m in ('torch', 'transformers', 'sentence_transformers', 'gradio') if m in sys.modules)\n"
+        "print(rc, bool(out.getvalue().strip()), heavy)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_PROGRESS": "0"})
+    assert done.stdout.strip() == "0 True []", done.stderr
+
+
+def test_bench_quick_reports_every_measurement(tmp_path):
+    out = tmp_path / "bench.json"
+    done = run("bench", "--quick", "--work", str(tmp_path), "--json", str(out), "--quiet")
+    assert done.returncode == 0, done.stderr
+    (seed,) = json.loads(out.read_text())
+    assert seed["articles"] == 1 and seed["sentences"] == 13 and seed["build_s"] > 0
+    assert set(seed["stages_ms"]) == {"query embedding", "FAISS", "BM25", "fusion", "answer composition"}
+    assert seed["warm"]["questions"] == 36 and seed["add_s"]["n"] == 2 and seed["cold_s"]["n"] == 2
+    assert 50 < seed["serving_peak_mb"] < 10_000
+    for label in ("index build", "warm ask", "add one article", "cold `assistant ask`", "peak RSS serving"):
+        assert label in done.stdout

@@ -29,14 +29,14 @@ def test_manifest_lists_files_model_and_articles(tmp_path, corpus_copy, fake_set
     manifest = verify_index(tmp_path / "idx", "fix")
     folder = current_generation(tmp_path / "idx", "fix")
     assert manifest["model"]["id"] == "fake-bow-64" and manifest["counts"]["articles"] == 1
-    assert {"articles.jsonl", "dense.faiss", "vectors.npy", "units.npy"} <= set(manifest["files"])
+    assert {"articles.jsonl", "vectors.npy", "units.npy", "lexical/col_weights.npy"} <= set(manifest["files"])
     assert json.loads((folder / MANIFEST).read_text())["files"] == manifest["files"]
     # No pickle: every .npy loads with allow_pickle=False.
     for path in folder.rglob("*.npy"):
         np.load(path, allow_pickle=False)
 
 
-@pytest.mark.parametrize("victim", ["vectors.npy", "articles.jsonl", "dense.faiss", "lexical/vocab.json"])
+@pytest.mark.parametrize("victim", ["vectors.npy", "articles.jsonl", "lexical/col_weights.npy", "lexical/vocab.json"])
 def test_corruption_is_detected_and_named(tmp_path, corpus_copy, fake_settings, victim):
     _bot(corpus_copy, tmp_path / "idx", fake_settings)
     path = current_generation(tmp_path / "idx", "fix") / victim

@@ -32,8 +32,11 @@ def test_library_imports_no_pickle_like_module():
 def test_every_np_load_refuses_pickles_and_torch_load_is_not_used():
     for path in _library_sources():
         text = path.read_text(encoding="utf-8")
-        for call in re.findall(r"np\.load\([^)]*\)", text):
-            assert "allow_pickle=False" in call, f"{path.name}: {call}"
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.Call) and ast.unparse(node.func) in ("np.load", "numpy.load"):
+                pickles = [k.value for k in node.keywords if k.arg == "allow_pickle"]
+                assert len(pickles) == 1 and isinstance(pickles[0], ast.Constant) and pickles[0].value is False, \
+                    f"{path.name}:{node.lineno}: {ast.unparse(node)}"
         assert "allow_pickle=True" not in text and "torch.load(" not in text, path.name
 
 

@@ -1,19 +1,52 @@
-"""``assistant bench``: warm ``ask`` latency as medians over repeated runs.
+"""``assistant bench``: speed and memory of one corpus or several, as medians with min/max.
 
-Each run asks every question of the question file once (after one warm-up pass
-that fills the model and caches); the report gives the median of the runs'
-medians and 95th percentiles, with min and max.
+For each corpus (``seed``: corpus/; ``bbc``: the 2,225 BBC articles) it reports
+index build time and sentences/s, warm ``ask`` latency (median and p95 over
+repeated runs, query cache cleared before every ask), where one warm ask spends
+its time, the time to add one new article to the built index, a fresh
+``assistant ask`` process from start to printed answer (cold start), and the
+peak resident memory of a process that loads the index and answers questions.
+``--quick`` (for CI) measures the seed corpus once, skipping nothing else.
+
+Example:
+    $ assistant bench --corpus-set all --runs 5
+    $ assistant bench --quick
 """
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 from assistant.evaluation import metrics as m
 from assistant.evaluation.datasets import SeedCase, load_jsonl
 
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+
+
+def spread(values: list[float]) -> dict:
+    """Median, min and max of repeated measurements."""
+    return {"median": m.median(values), "min": min(values), "max": max(values), "n": len(values)}
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
 
 def measure(bot, questions: list[str], runs: int) -> dict:
+    """Warm ask latency: one warm-up pass, then ``runs`` passes over the questions."""
     for q in questions:
         bot.ask(q)
     medians, p95s = [], []
@@ -31,16 +64,186 @@ def measure(bot, questions: list[str], runs: int) -> dict:
             "p95_ms": m.median(p95s), "p95_min": min(p95s), "p95_max": max(p95s), "runs": runs, "questions": len(questions)}
 
 
-def main(args) -> int:
+def stage_times(bot, questions: list[str]) -> dict[str, float]:
+    """Median ms per stage of a warm ask, timing the same calls ``Assistant.ask`` makes.
+    'fusion' is candidate search minus FAISS plus the ranker's features and scores;
+    'answer composition' is the rest of a full ask (speaker boost, quotes, span
+    checks, answerability), i.e. a full ask with a cached query vector minus BM25
+    and search."""
+    from assistant.api import describer
+    from assistant.retrieve import dense_candidates, search
+
+    state, parts = bot._state, {k: [] for k in ("query embedding", "FAISS", "BM25", "fusion", "answer composition")}
+    data = state.data
+    for q in questions:
+        if hasattr(bot.embedder, "clear_cache"):
+            bot.embedder.clear_cache()
+        t0 = time.perf_counter()
+        qvec = bot.embedder.encode_query(q)
+        t1 = time.perf_counter()
+        dense_candidates(data.dense, qvec, bot.params.candidates, None)
+        t2 = time.perf_counter()
+        tokens = data.lexicon.tokenize(q)
+        bm25 = data.lexicon.scores(tokens)
+        t3 = time.perf_counter()
+        search(data.dense, data.vectors, state.paragraph_of_row, qvec, bm25, bot.params, None, bot.ranker,
+               describer(data, tokens, q))
+        t4 = time.perf_counter()
+        bot.ask(q)  # the query vector is cached now
+        t5 = time.perf_counter()
+        for key, value in zip(parts, (t1 - t0, t2 - t1, t3 - t2, (t4 - t3) - (t2 - t1), (t5 - t4) - (t4 - t2))):
+            parts[key].append(max(value, 0.0) * 1000)
+    return {k: m.median(v) for k, v in parts.items()}
+
+
+def new_article_files(folder: Path, count: int, body_from: Path) -> list[Path]:
+    """``count`` article files that no index holds: ``body_from``'s text under a
+    fresh, unique title (so every sentence is new to the index's embeddings
+    through the title, and the article id differs)."""
+    body = body_from.read_text(encoding="utf-8", errors="replace").split("\n", 1)[-1]
+    stamp = time.strftime("%Y%m%d%H%M%S")
+    paths = []
+    for i in range(count):
+        path = folder / f"bench-new-{stamp}-{i}.txt"
+        path.write_text(f"Bench article {i} written {stamp}\n{body}", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def add_times(index_dir: Path, paths: list[str], settings, runs: int, body_from: Path) -> list[float]:
+    """Seconds for ``Assistant.add`` of one new article to a persisted copy of the
+    built index (the copy keeps the benchmark's index unchanged)."""
+    from assistant.api import Assistant
+
+    with tempfile.TemporaryDirectory(prefix="bench-add-") as tmp:
+        copy = Path(tmp) / "index"
+        shutil.copytree(index_dir, copy)
+        bot = Assistant.from_paths(paths, index_dir=copy, settings=settings)
+        bot.ask("warm up")  # loads the query encoder, as a serving process has
+        times = []
+        for path in new_article_files(Path(tmp), runs, body_from):
+            started = time.perf_counter()
+            bot.add(path)
+            times.append(time.perf_counter() - started)
+    return times
+
+
+def _child_env() -> dict[str, str]:
+    env = dict(os.environ, PYTHONPATH=str(PACKAGE_ROOT), ASSISTANT_PROGRESS="0")
+    env.setdefault("HF_HUB_OFFLINE", "1")
+    return env
+
+
+def cold_start_times(index_dir: Path, paths: list[str], question: str, runs: int) -> list[float]:
+    """Seconds from starting ``python -m assistant ask`` to its exit with the answer printed."""
+    corpus = [x for p in paths for x in ("--corpus", p)]
+    command = [sys.executable, "-m", "assistant", "ask", question, *corpus, "--index", str(index_dir)]
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        done = subprocess.run(command, env=_child_env(), capture_output=True, text=True)
+        times.append(time.perf_counter() - started)
+        if done.returncode != 0 or not done.stdout.strip():
+            raise RuntimeError(f"cold ask failed ({done.returncode}): {done.stderr[-500:]}")
+    return times
+
+
+def serving_peak_mb(index_dir: Path, paths: list[str], questions: list[str]) -> float:
+    """Peak RSS (MB) of a fresh process that loads the index and asks every question."""
+    command = [sys.executable, "-m", "assistant.evaluation.bench", "--probe", str(index_dir), json.dumps(paths),
+               json.dumps(questions)]
+    done = subprocess.run(command, env=_child_env(), capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"memory probe failed: {done.stderr[-500:]}")
+    return float(json.loads(done.stdout.strip().splitlines()[-1])["peak_rss_mb"])
+
+
+def _probe(index_dir: str, paths: list[str], questions: list[str]) -> None:
     from assistant.api import Assistant
     from assistant.settings import Settings
 
-    bot = Assistant.from_paths(args.corpus or ["corpus/"], index_dir=args.index, settings=Settings.from_env(progress=not args.quiet))
-    questions = [c.question for c in load_jsonl(args.questions, SeedCase)]
-    result = measure(bot, questions, args.runs)
-    print(f"warm ask over {result['questions']} questions x {result['runs']} runs (query-embedding cache cleared before each ask):")
-    print(f"  median {result['median_ms']:.1f} ms (runs: {result['median_min']:.1f}-{result['median_max']:.1f})")
-    print(f"  p95    {result['p95_ms']:.1f} ms (runs: {result['p95_min']:.1f}-{result['p95_max']:.1f})")
+    bot = Assistant.from_paths(paths, index_dir=index_dir, settings=Settings.from_env(progress=False))
+    for q in questions + questions:
+        bot.ask(q)
+    print(json.dumps({"peak_rss_mb": peak_rss_mb()}))
+
+
+def bbc_questions(folder: Path, every: int = 100) -> list[str]:
+    """Headlines of every ``every``-th BBC article (sorted paths), as questions:
+    short, topical and answerable by the corpus (23 of them for the full set)."""
+    files = sorted(folder.glob("*/*.txt"))[::every]
+    return [f.read_text(encoding="utf-8", errors="replace").split("\n", 1)[0].strip() + "?" for f in files]
+
+
+def bench_corpus(name: str, paths: list[str], questions: list[str], index_dir: Path, args) -> dict:
+    """Every measurement for one corpus; builds the index unless ``--no-build`` and one exists."""
+    from assistant.api import Assistant
+    from assistant.settings import Settings
+
+    settings = Settings.from_env(progress=not args.quiet)
+    result: dict = {"corpus": name, "index": str(index_dir), "load": list(os.getloadavg())}
+    if not args.no_build or not (index_dir / "CURRENT").exists():
+        shutil.rmtree(index_dir, ignore_errors=True)
+        started, cpu = time.perf_counter(), os.times()
+        bot = Assistant.from_paths(paths, index_dir=index_dir, settings=settings)
+        result["build_s"] = time.perf_counter() - started
+        # CPU seconds used: on a busy shared machine, wall time overstates what an idle one needs.
+        result["build_cpu_s"] = sum(os.times()[:2]) - sum(cpu[:2])
+    else:
+        bot = Assistant.from_paths(paths, index_dir=index_dir, settings=settings)
+    result["articles"], result["sentences"] = len(bot.articles), int(len(bot._state.data.units))
+    if "build_s" in result:
+        result["sentences_per_s"] = result["sentences"] / result["build_s"]
+    result["warm"] = measure(bot, questions, args.runs)
+    result["stages_ms"] = stage_times(bot, questions)
+    del bot
+    result["add_s"] = spread(add_times(index_dir, paths, settings, args.runs, Path(paths[0]) if Path(paths[0]).is_file()
+                                       else sorted(Path(paths[0]).rglob("*.txt"))[0]))
+    result["cold_s"] = spread(cold_start_times(index_dir, paths, questions[0], args.cold_runs))
+    result["serving_peak_mb"] = serving_peak_mb(index_dir, paths, questions)
+    return result
+
+
+def render(r: dict) -> list[str]:
+    """The report lines for one corpus's result."""
+    w, a, c = r["warm"], r["add_s"], r["cold_s"]
+    lines = [f"== {r['corpus']}: {r['articles']:,} articles, {r['sentences']:,} sentences (index {r['index']})"]
+    if "build_s" in r:
+        lines.append(f"  index build          {r['build_s']:.1f} s ({r['sentences_per_s']:.0f} sentences/s; "
+                     f"{r['build_cpu_s']:.0f} CPU s, load average {r['load'][0]:.1f} before)")
+    lines += [
+        f"  warm ask             median {w['median_ms']:.1f} ms (runs {w['median_min']:.1f}-{w['median_max']:.1f}), "
+        f"p95 {w['p95_ms']:.1f} ms (runs {w['p95_min']:.1f}-{w['p95_max']:.1f}); {w['questions']} questions x {w['runs']} runs",
+        "  one warm ask, median ms: " + ", ".join(f"{k} {v:.2f}" for k, v in r["stages_ms"].items()),
+        f"  add one article      median {a['median']:.2f} s (min {a['min']:.2f}, max {a['max']:.2f}; {a['n']} articles)",
+        f"  cold `assistant ask` median {c['median']:.2f} s (min {c['min']:.2f}, max {c['max']:.2f}; {c['n']} processes)",
+        f"  peak RSS serving     {r['serving_peak_mb']:.0f} MB",
+        f"  machine load average (1, 5, 15 min) before: {', '.join(f'{x:.1f}' for x in r['load'])}; "
+        f"after: {', '.join(f'{x:.1f}' for x in os.getloadavg())} (other processes slow every figure)",
+    ]
+    return lines
+
+
+def main(args) -> int:
+    if getattr(args, "scale", None):
+        from assistant.evaluation import scale
+
+        return scale.main(args)
+    if args.quick:
+        args.runs, args.cold_runs, args.corpus_set = min(args.runs, 2), min(args.cold_runs, 2), "seed"
+    sets = ["seed", "bbc"] if args.corpus_set == "all" else [args.corpus_set]
+    work = Path(args.work)
+    results = []
+    for name in sets:
+        if name == "seed":
+            paths = [str(Path(p).resolve()) for p in (args.corpus or ["corpus/"])]
+            questions = [c.question for c in load_jsonl(args.questions, SeedCase)]
+        else:
+            paths, questions = [str(Path(args.bbc).resolve())], bbc_questions(Path(args.bbc))
+        results.append(bench_corpus(name, paths, questions, work / f"bench-{name}", args))
+        print("\n".join(render(results[-1])), flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
     return 0
 
 
@@ -63,3 +266,7 @@ def ingest_seconds(folder, runs: int = 3) -> dict:
             read_article(path)
         times.append(time.perf_counter() - started)
     return {"seconds": m.median(times), "min": min(times), "max": max(times), "runs": runs, "articles": len(paths)}
+
+
+if __name__ == "__main__" and len(sys.argv) == 5 and sys.argv[1] == "--probe":
+    _probe(sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4]))
