@@ -94,7 +94,9 @@ def build(bot: Assistant):
                 with gr.Row():
                     clear = gr.Button("Clear chat", size="sm")
                     export = gr.Button("Export chat (Markdown + JSON)", size="sm")
-                files = gr.File(label="Exported chat", file_count="multiple", interactive=False, height=90)
+                # Shown once there is an export to download; "Clear chat" hides it again.
+                files = gr.File(label="Exported chat", file_count="multiple", interactive=False, height=160,
+                                visible=False)
                 with gr.Accordion("Add an article", open=True):
                     upload = gr.UploadButton("Upload .txt, .md or .html", file_types=[".txt", ".md", ".html", ".htm"],
                                              size="sm")
@@ -116,8 +118,9 @@ def _wire(h: Handlers, c: dict) -> None:
     c["send"].click(h.ask, ask_in, ask_out, api_name=False)
     c["examples"].click(h.ask_example, [c["examples"], *ask_in[1:]], ask_out, api_name=False)
     c["clear"].click(h.clear, [c["picker"]], [c["chat"], c["reader"], c["answers"], c["shown"], c["files"]],
-                     api_name="clear")
-    c["export"].click(h.export, [c["answers"]], [c["files"]], api_name="export")
+                     api_name="clear").then(_visibility(False), None, [c["files"]], api_name=False)
+    c["export"].click(h.export, [c["answers"]], [c["files"]], api_name="export").then(
+        _visibility(True), None, [c["files"]], api_name=False)
     add_out = [c["chat"], c["picker"], c["reader"], c["shown"]]
     c["upload"].upload(h.add_file, [c["upload"], c["chat"], c["shown"]], add_out, api_name="add_file")
     c["url"].submit(h.add_url, [c["url"], c["chat"], c["shown"]], [*add_out, c["url"]], api_name=False)
@@ -126,6 +129,14 @@ def _wire(h: Handlers, c: dict) -> None:
     c["picker"].input(h.pick, [c["picker"], c["answers"], c["shown"]], [c["reader"], c["shown"]], api_name="pick")
     c["demo"].load(h.refresh, [c["picker"]], [c["picker"]], api_name=False)
     c["reader"].select(h.show_paragraph, [c["answers"]], [c["reader"], c["shown"]], api_name=False)
+
+
+def _visibility(visible: bool):
+    """An event step that shows or hides a component (the export box: shown once
+    there is an export, hidden again by "Clear chat"); the API results stay plain."""
+    import gradio as gr
+
+    return lambda: gr.update(visible=visible)
 
 
 def blocked_paths(bot: Assistant) -> list[str]:

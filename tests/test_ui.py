@@ -150,6 +150,17 @@ def test_browser_question_card_and_highlight(browser, served, app_bot):
     box = para.bounding_box()
     assert scroller["y"] - 5 <= box["y"] < scroller["y"] + scroller["height"] and "flash" in para.get_attribute("class")
     page.screenshot(path=str(ARTIFACTS / "chat-seed.png"), full_page=True)
+    exported = page.get_by_text("Exported chat", exact=True)
+    assert exported.count() == 0 or not exported.first.is_visible()  # no empty download box before an export
+    page.get_by_role("button", name="Export chat (Markdown + JSON)").click()
+    json_link = page.locator("a[href$='chat.json']").first
+    json_link.wait_for(timeout=30000)  # both downloads in view, not only the first
+    assert json_link.is_visible() and page.locator("a[href$='chat.md']").first.is_visible()
+    assert exported.first.is_visible()  # the same locator finds the box once it is shown
+    page.get_by_role("button", name="Clear chat").click()
+    page.wait_for_function("!document.querySelector('#chat [data-testid=bot]')", timeout=30000)
+    page.wait_for_timeout(300)
+    assert not page.locator("a[href$='chat.json']").count() or not page.locator("a[href$='chat.json']").first.is_visible()
     assert all(urlsplit(u).hostname == "127.0.0.1" for u in seen["requests"]) and not seen["dialogs"]
     page.close()
 
