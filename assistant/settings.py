@@ -44,7 +44,7 @@ class Settings(BaseModel):
     light_encoder: bool = True
     # Opt-in: index builds encode with bfloat16 matrix products where the CPU has them (see embed.py).
     bf16_build: bool = False
-    # Above this many sentences the dense index is approximate (IVF + 8-bit scalar quantisation).
+    # Above this many sentences the dense index is approximate (IVF lists, see dense.py).
     approximate_above: int = Field(200_000, ge=1)
 
     @classmethod

@@ -86,7 +86,7 @@ def test_approximate_index_recall_against_exact():
     rows /= np.linalg.norm(rows, axis=1, keepdims=True)
     queries = rows[rng.choice(6000, 100, replace=False)] + 0.1 * rng.normal(size=(100, 64)).astype(np.float32)
     approximate, exact = make_dense(rows, approximate_above=1000), make_dense(rows, approximate_above=10**9)
-    assert type(approximate).__name__ == "IndexIVFScalarQuantizer" and type(exact).__name__ == "IndexFlatIP"
+    assert type(approximate).__name__ == "IndexIVFFlat" and type(exact).__name__ == "IndexFlatIP"
     _, got = approximate.search(queries, 10)
     _, want = exact.search(queries, 10)
     recall = np.mean([len(set(g) & set(w)) / 10 for g, w in zip(got, want)])
