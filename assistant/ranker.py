@@ -64,12 +64,14 @@ def type_match(kind: str | None, sentence: str) -> bool:
     return False
 
 
-def _minmax(x: np.ndarray) -> np.ndarray:
+def minmax(x: np.ndarray) -> np.ndarray:
+    """``x`` scaled to [0, 1] (all ones when it is flat)."""
     span = float(x.max() - x.min()) if len(x) else 0.0
     return (x - x.min()) / span if span > 1e-9 else np.ones_like(x)
 
 
-def _best_neighbour(values: np.ndarray, neighbours: list[list[int]]) -> np.ndarray:
+def best_neighbour(values: np.ndarray, neighbours: list[list[int]]) -> np.ndarray:
+    """Per position, the largest ``values`` among its ``neighbours`` (positions), or 0."""
     return np.array([max((values[j] for j in near), default=0.0) for near in neighbours], dtype=np.float64)
 
 
@@ -80,10 +82,10 @@ def feature_matrix(dense: np.ndarray, bm25: np.ndarray, neighbours: list[list[in
     dense = dense.astype(np.float64)
     best = float(bm25.max()) if len(bm25) else 0.0
     share = bm25 / best if best > 0 else np.zeros(len(bm25))
-    dn = _minmax(dense)
+    dn = minmax(dense)
     fused = 0.5 * dn + 0.5 * share
-    return np.column_stack([dense, dn, share, _best_neighbour(fused, neighbours), matches.astype(np.float64),
-                            coverage, _best_neighbour(dense, neighbours), np.log(np.maximum(lengths, 1))])
+    return np.column_stack([dense, dn, share, best_neighbour(fused, neighbours), matches.astype(np.float64),
+                            coverage, best_neighbour(dense, neighbours), np.log(np.maximum(lengths, 1))])
 
 
 @dataclass(frozen=True)

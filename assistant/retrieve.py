@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import faiss
 import numpy as np
 
-from assistant.ranker import Ranker, feature_matrix
+from assistant.ranker import Ranker, best_neighbour, feature_matrix, minmax
 
 # rows -> (type match, coverage, length in characters), one value per row
 Describe = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
@@ -74,11 +74,6 @@ def top_rows(values: np.ndarray, k: int, allowed: np.ndarray | None) -> np.ndarr
     return keep
 
 
-def _minmax(x: np.ndarray) -> np.ndarray:
-    span = float(x.max() - x.min()) if len(x) else 0.0
-    return (x - x.min()) / span if span > 1e-9 else np.ones_like(x)
-
-
 def fuse(dense: np.ndarray, bm25: np.ndarray, method: str, dense_weight: float = 0.5, rrf_k: int = 60) -> np.ndarray:
     """One fused score per candidate from aligned dense and BM25 scores."""
     if method not in METHODS:
@@ -95,15 +90,14 @@ def fuse(dense: np.ndarray, bm25: np.ndarray, method: str, dense_weight: float =
         return 1.0 / (rrf_k + rank_d + 1) + 1.0 / (rrf_k + rank_b + 1)
     best_b = float(bm25.max()) if len(bm25) else 0.0
     bm25_n = bm25 / best_b if best_b > 0 else np.zeros_like(bm25)
-    return dense_weight * _minmax(dense) + (1 - dense_weight) * bm25_n
+    return dense_weight * minmax(dense) + (1 - dense_weight) * bm25_n
 
 
 def with_neighbours(fused: np.ndarray, neighbours: list[list[int]], weight: float) -> np.ndarray:
     """Add ``weight`` times the best neighbour's fused score (positions in ``neighbours``)."""
     if weight <= 0:
         return fused
-    best = np.array([max((fused[j] for j in near), default=0.0) for near in neighbours])
-    return fused + weight * best
+    return fused + weight * best_neighbour(fused, neighbours)
 
 
 def neighbour_rows(paragraph_of_row: np.ndarray, rows: np.ndarray) -> list[list[int]]:
