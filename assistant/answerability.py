@@ -56,12 +56,28 @@ def shipped_model() -> AnswerabilityModel:
     return AnswerabilityModel.from_json(raw)
 
 
-def coverage(question_idf: dict[str, float], tokens: set[str]) -> float:
-    """IDF-weighted share of the question's terms present in ``tokens``."""
-    total = sum(question_idf.values())
-    if total <= 0:
-        return 0.0
-    return sum(w for t, w in question_idf.items() if t in tokens) / total
+@dataclass(frozen=True)
+class QuestionTerms:
+    """The question's stemmed terms as vocabulary ids weighted by IDF, for the
+    coverage features of the ranker and of this model. ``total`` is the IDF mass
+    of all the terms, those the index has never seen included.
+
+    Example: ``QuestionTerms.of(lexicon, lexicon.tokenize("Who called?")).share(lexicon.sentence_tokens(0))``
+    """
+
+    weights: dict[int, float]
+    total: float
+
+    @classmethod
+    def of(cls, lexicon, tokens: list[str]) -> "QuestionTerms":
+        idf = lexicon.idf(sorted(set(tokens)))
+        return cls({lexicon.vocab[t]: w for t, w in idf.items() if t in lexicon.vocab}, sum(idf.values()))
+
+    def share(self, token_ids: set[int]) -> float:
+        """IDF-weighted share of the question's terms among ``token_ids``."""
+        if self.total <= 0:
+            return 0.0
+        return sum(w for t, w in self.weights.items() if t in token_ids) / self.total
 
 
 def features(top_cosine: float, cov_context: float, cov_sentence: float, margin: float, idf_mass: float) -> list[float]:

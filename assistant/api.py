@@ -172,14 +172,15 @@ class Assistant:
         return spans, scored
 
     def _search(self, state: _State, query: str, method: str | None,
-                article_ids: list[str] | None) -> tuple[list[str], Scored]:
+                article_ids: list[str] | None) -> tuple[ans.QuestionTerms, Scored]:
         data = state.data
         params = self.params if method is None else Params(**{**self.params.__dict__, "method": method})
         tokens = data.lexicon.tokenize(query)
+        terms = ans.QuestionTerms.of(data.lexicon, tokens)
         scored = search(data.dense, data.vectors, state.paragraph_of_row, self.embedder.encode_query(query),
                         data.lexicon.scores(tokens), params, self._allowed(state, article_ids), self.ranker,
-                        describer(data, tokens, query))
-        return tokens, scored
+                        describer(data, terms, query))
+        return terms, scored
 
     def _clean_question(self, question: str) -> str:
         if not isinstance(question, str):
@@ -211,7 +212,7 @@ class Assistant:
         data = state.data
         if len(data.units) == 0:
             return make_answer(question, [], 0.0, 1.0), []
-        tokens, scored = self._search(state, query, method, article_ids)
+        terms, scored = self._search(state, query, method, article_ids)
         score = self._prefer_speakers(state, scored.rows, scored.score, question, speaker)
         order = np.argsort(-score, kind="stable")
         ranked = []
@@ -221,7 +222,7 @@ class Assistant:
         skip_idx = {(aid, next(i for i, x in enumerate(data.articles[state.by_id[aid]].sentences) if x.start == st))
                     for aid, st in skip if aid in state.by_id}
         quotes = pick_quotes(ranked, top_k, skip_idx)
-        feats = answer_features(state, tokens, scored, order) if quotes else []
+        feats = answer_features(state, terms, scored, order) if quotes else []
         confidence = self.answerability.probability(feats) if feats else 0.0
         return make_answer(question, quotes, confidence, self.answerability.threshold), feats
 
@@ -284,43 +285,36 @@ class Assistant:
         return read_article(path_or_url, self.settings.max_file_bytes)
 
 
-def describer(data: IndexData, tokens: list[str], question: str):
+def describer(data: IndexData, terms: ans.QuestionTerms, question: str):
     """The ranker's per-row facts for this question: does the sentence hold the
     asked-for type, how much of the question's IDF mass it covers, its length."""
     kind = question_type(question)
-    idf = data.lexicon.idf(sorted(set(tokens)))
-    weights = {data.lexicon.vocab[t]: w for t, w in idf.items() if t in data.lexicon.vocab}
-    total = sum(idf.values())
 
     def describe(rows: np.ndarray):
         matches, cover, lengths = np.zeros(len(rows)), np.zeros(len(rows)), np.zeros(len(rows))
         for i, row in enumerate(rows.tolist()):
             a, s = data.units[row]
-            article, sentence = data.articles[a], data.articles[a].sentences[s]
+            article = data.articles[a]
+            sentence = article.sentences[s]
             matches[i] = kind is not None and type_match(kind, article.text[sentence.start:sentence.end])
-            own = data.lexicon.sentence_tokens(row)
-            cover[i] = sum(w for t, w in weights.items() if t in own) / total if total > 0 else 0.0
+            cover[i] = terms.share(data.lexicon.sentence_tokens(row))
             lengths[i] = sentence.end - sentence.start
         return matches, cover, lengths
 
     return describe
 
 
-def answer_features(state: _State, tokens: list[str], scored, order: np.ndarray) -> list[float]:
+def answer_features(state: _State, terms: ans.QuestionTerms, scored: Scored, order: np.ndarray) -> list[float]:
     """Answerability features of the top-ranked sentence (see ``answerability``)."""
     data = state.data
     top = int(order[0])
     row = int(scored.rows[top])
-    idf = data.lexicon.idf(sorted(set(tokens)))
-    ids = {t: data.lexicon.vocab.get(t, -1) for t in idf}
     own = data.lexicon.sentence_tokens(row)
     context = set(own)
     for near in neighbour_rows(state.paragraph_of_row, np.array([row]))[0]:
         context |= data.lexicon.sentence_tokens(near)
-    cov_s = ans.coverage(idf, {t for t in idf if ids[t] in own})
-    cov_c = ans.coverage(idf, {t for t in idf if ids[t] in context})
     margin = float(scored.score[top] - scored.score[int(order[1])]) if len(order) > 1 else 1.0
-    return ans.features(float(scored.dense[top]), cov_c, cov_s, margin, sum(idf.values()))
+    return ans.features(float(scored.dense[top]), terms.share(context), terms.share(own), margin, terms.total)
 
 
 def _load_if_possible(index_dir, embedder: Embedder, fix: str) -> IndexData | None:

@@ -70,6 +70,7 @@ def stage_times(bot, questions: list[str]) -> dict[str, float]:
     'answer composition' is the rest of a full ask (speaker boost, quotes, span
     checks, answerability), i.e. a full ask with a cached query vector minus BM25
     and search."""
+    from assistant.answerability import QuestionTerms
     from assistant.api import describer
     from assistant.retrieve import dense_candidates, search
 
@@ -87,7 +88,7 @@ def stage_times(bot, questions: list[str]) -> dict[str, float]:
         bm25 = data.lexicon.scores(tokens)
         t3 = time.perf_counter()
         search(data.dense, data.vectors, state.paragraph_of_row, qvec, bm25, bot.params, None, bot.ranker,
-               describer(data, tokens, q))
+               describer(data, QuestionTerms.of(data.lexicon, tokens), q))
         t4 = time.perf_counter()
         bot.ask(q)  # the query vector is cached now
         t5 = time.perf_counter()
