@@ -183,8 +183,7 @@ def _case_row(bot: Assistant, case: SeedCase, number: int) -> dict:
     ms = (time.perf_counter() - started) * 1000
     quote_rank = next((i for i, q in enumerate(answer.quotes) if any(g in q.text for g in case.gold)), None)
     sentence_rank = next((i for i, q in enumerate(answer.quotes)
-                          if any(g in q.text[q.highlight[0] - q.start : q.highlight[1] - q.start] or
-                                 q.text[q.highlight[0] - q.start : q.highlight[1] - q.start] in g for g in case.gold)), None)
+                          if any(g in q.highlight_text or q.highlight_text in g for g in case.gold)), None)
     return {"id": case.id or str(number), "question": case.question, "answerable": case.answerable,
             "found": answer.found, "confidence": answer.confidence, "rank": quote_rank,
             "sentence_rank": sentence_rank, "ms": ms, "verbatim": _verbatim(bot, answer),
