@@ -42,8 +42,9 @@ class Settings(BaseModel):
     ui_queue_size: int = Field(64, ge=1, le=10_000)  # beyond this many waiting, a visitor is told the queue is full
     # Queries and small batches through the numpy encoder (no torch import); see light_encoder.py.
     light_encoder: bool = True
-    # Opt-in: index builds encode with bfloat16 matrix products where the CPU has them (see embed.py).
-    bf16_build: bool = False
+    # Index builds encode with bfloat16 matrix products where the CPU computes them natively
+    # (1.7x faster here, cosine >= 0.9999 to float32; see embed.py). Queries stay float32.
+    bf16_build: bool = True
     # Above this many sentences the dense index is approximate (IVF lists, see dense.py).
     approximate_above: int = Field(200_000, ge=1)
 
