@@ -13,15 +13,20 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def accuracy_coverage(confidence: list[float], correct: list[bool]) -> list[tuple[float, float]]:
+def accuracy_coverage(confidence: list[float], correct: list[bool], max_points: int = 201) -> list[tuple[float, float]]:
     """(coverage, accuracy) when answering only the most confident questions:
-    for each cut-off, the share answered and the share of those answered right."""
+    for each cut-off, the share answered and the share of those answered right.
+    Long curves keep ``max_points`` evenly spaced cut-offs, the last included, so a
+    2,828-question summary stays readable; every kept point is exact."""
     order = sorted(range(len(confidence)), key=lambda i: -confidence[i])
     points, right = [], 0
     for n, i in enumerate(order, start=1):
         right += bool(correct[i])
         points.append((round(n / len(order), 3), round(right / n, 3)))
-    return points
+    if len(points) <= max_points:
+        return points
+    step = (len(points) - 1) / (max_points - 1)
+    return [points[round(k * step)] for k in range(max_points)]
 
 
 def _pyplot():
