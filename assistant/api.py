@@ -179,7 +179,7 @@ class Assistant:
         terms = ans.QuestionTerms.of(data.lexicon, tokens)
         scored = search(data.dense, data.vectors, state.paragraph_of_row, self.embedder.encode_query(query),
                         data.lexicon.scores(tokens), params, self._allowed(state, article_ids), self.ranker,
-                        describer(data, terms, query))
+                        describer(data, terms, query, state.paragraph_of_row))
         return terms, scored
 
     def _clean_question(self, question: str) -> str:
@@ -285,21 +285,24 @@ class Assistant:
         return read_article(path_or_url, self.settings.max_file_bytes)
 
 
-def describer(data: IndexData, terms: ans.QuestionTerms, question: str):
+def describer(data: IndexData, terms: ans.QuestionTerms, question: str, paragraph_of_row: np.ndarray):
     """The ranker's per-row facts for this question: does the sentence hold the
-    asked-for type, how much of the question's IDF mass it covers, its length."""
+    asked-for type, how much of the question's IDF mass it covers (alone, and with
+    its same-paragraph neighbours), its length."""
     kind = question_type(question)
 
     def describe(rows: np.ndarray):
-        matches, cover, lengths = np.zeros(len(rows)), np.zeros(len(rows)), np.zeros(len(rows))
-        for i, row in enumerate(rows.tolist()):
+        matches, cover, lengths, window = (np.zeros(len(rows)) for _ in range(4))
+        for i, (row, near) in enumerate(zip(rows.tolist(), neighbour_rows(paragraph_of_row, rows))):
             a, s = data.units[row]
             article = data.articles[a]
             sentence = article.sentences[s]
             matches[i] = kind is not None and type_match(kind, article.text[sentence.start:sentence.end])
-            cover[i] = terms.share(data.lexicon.sentence_tokens(row))
+            own = data.lexicon.sentence_tokens(row)
+            cover[i] = terms.share(own)
+            window[i] = terms.share(own.union(*(data.lexicon.sentence_tokens(n) for n in near)))
             lengths[i] = sentence.end - sentence.start
-        return matches, cover, lengths
+        return matches, cover, lengths, window
 
     return describe
 
@@ -310,9 +313,8 @@ def answer_features(state: _State, terms: ans.QuestionTerms, scored: Scored, ord
     top = int(order[0])
     row = int(scored.rows[top])
     own = data.lexicon.sentence_tokens(row)
-    context = set(own)
-    for near in neighbour_rows(state.paragraph_of_row, np.array([row]))[0]:
-        context |= data.lexicon.sentence_tokens(near)
+    near = neighbour_rows(state.paragraph_of_row, np.array([row]))[0]
+    context = own.union(*(data.lexicon.sentence_tokens(n) for n in near))
     margin = float(scored.score[top] - scored.score[int(order[1])]) if len(order) > 1 else 1.0
     return ans.features(float(scored.dense[top]), terms.share(context), terms.share(own), margin, terms.total)
 

@@ -1,12 +1,13 @@
 """The shipped sentence ranker: a linear model over per-candidate retrieval features.
 
-For one question, every candidate sentence gets eight features: its cosine
+For one question, every candidate sentence gets nine features: its cosine
 similarity (raw and min-max normalised over the candidates), its BM25 score
 over the best candidate's, the best same-paragraph neighbour's fused score and
 cosine (answers often sit next to the sentence that shares the question's
 words), whether it holds what the question type asks for (a number for "how
 many", a year or month for "when", a name for "who"), how much of the
-question's IDF-weighted vocabulary it contains, and its log length. The
+question's IDF-weighted vocabulary it contains, alone and together with its
+same-paragraph neighbours, and its log length. The
 weights are fitted with a listwise softmax loss on SQuAD 2.0
 (``assistant eval --suite squad2 --fit``, chosen and reported with
 leave-one-article-out cross-validation) and ship as JSON.
@@ -30,7 +31,7 @@ from importlib import resources
 import numpy as np
 
 FEATURES = ("cosine", "cosine_minmax", "bm25_share", "neighbour_fused", "type_match", "coverage",
-            "neighbour_cosine", "log_length")
+            "neighbour_cosine", "log_length", "window_coverage")
 
 _TYPES = (
     ("number", re.compile(r"\bhow (many|much|long|far|old|large|big|often)\b|\bwhat (percentage|number|amount|proportion)\b")),
@@ -76,7 +77,7 @@ def best_neighbour(values: np.ndarray, neighbours: list[list[int]]) -> np.ndarra
 
 
 def feature_matrix(dense: np.ndarray, bm25: np.ndarray, neighbours: list[list[int]], matches: np.ndarray,
-                   coverage: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+                   coverage: np.ndarray, lengths: np.ndarray, window_coverage: np.ndarray) -> np.ndarray:
     """One row of ``FEATURES`` per candidate; ``neighbours`` holds positions
     into the candidate arrays."""
     dense = dense.astype(np.float64)
@@ -85,7 +86,8 @@ def feature_matrix(dense: np.ndarray, bm25: np.ndarray, neighbours: list[list[in
     dn = minmax(dense)
     fused = 0.5 * dn + 0.5 * share
     return np.column_stack([dense, dn, share, best_neighbour(fused, neighbours), matches.astype(np.float64),
-                            coverage, best_neighbour(dense, neighbours), np.log(np.maximum(lengths, 1))])
+                            coverage, best_neighbour(dense, neighbours), np.log(np.maximum(lengths, 1)),
+                            window_coverage])
 
 
 @dataclass(frozen=True)

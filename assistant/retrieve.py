@@ -23,8 +23,8 @@ import numpy as np
 
 from assistant.ranker import Ranker, best_neighbour, feature_matrix, minmax
 
-# rows -> (type match, coverage, length in characters), one value per row
-Describe = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
+# rows -> (type match, coverage, length in characters, coverage with neighbours), one value per row
+Describe = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
 METHODS = ("hybrid", "weighted", "dense", "bm25", "rrf")
 
 
@@ -130,7 +130,7 @@ def search(dense_index: faiss.Index, vectors: np.ndarray, paragraph_of_row: np.n
            bm25_all: np.ndarray, params: Params, allowed: np.ndarray | None = None,
            ranker: Ranker | None = None, describe: Describe | None = None) -> Scored:
     """Score the candidate rows for one query. The ``hybrid`` method needs the
-    ``ranker`` and ``describe(rows) -> (type matches, coverage, lengths)``."""
+    ``ranker`` and ``describe(rows) -> (type matches, coverage, lengths, window coverage)``."""
     rows = candidate_rows(dense_index, paragraph_of_row, query, bm25_all, params, allowed)
     if not len(rows):
         empty = np.zeros(0)

@@ -77,7 +77,7 @@ def test_hybrid_scores_are_the_ranker_over_brute_force_features():
     ranker = Ranker(list(rng.normal(size=len(FEATURES))))
 
     def describe(rows):
-        return rows % 2 == 0, rows / 40.0, lengths[rows]
+        return rows % 2 == 0, rows / 40.0, lengths[rows], rows / 80.0
 
     with pytest.raises(ValueError, match="ranker"):
         search(index, vectors, paragraph, q, bm25, Params(candidates=5))
@@ -88,6 +88,6 @@ def test_hybrid_scores_are_the_ranker_over_brute_force_features():
     for i, r in enumerate(rows):
         near = [rows.index(n) for n in (r - 1, r + 1) if n in rows and paragraph[n] == paragraph[r]]
         expected = [d[i], dn[i], b[i] / b.max(), max((fused[j] for j in near), default=0.0), r % 2 == 0, r / 40.0,
-                    max((d[j] for j in near), default=0.0), np.log(lengths[r])]
+                    max((d[j] for j in near), default=0.0), np.log(lengths[r]), r / 80.0]
         assert np.allclose(scored.features[i], expected, atol=1e-6)
         assert scored.score[i] == pytest.approx(float(np.dot(expected, ranker.weights)), abs=1e-5)

@@ -88,7 +88,7 @@ def stage_times(bot, questions: list[str]) -> dict[str, float]:
         bm25 = data.lexicon.scores(tokens)
         t3 = time.perf_counter()
         search(data.dense, data.vectors, state.paragraph_of_row, qvec, bm25, bot.params, None, bot.ranker,
-               describer(data, QuestionTerms.of(data.lexicon, tokens), q))
+               describer(data, QuestionTerms.of(data.lexicon, tokens), q, state.paragraph_of_row))
         t4 = time.perf_counter()
         bot.ask(q)  # the query vector is cached now
         t5 = time.perf_counter()
