@@ -23,12 +23,12 @@ from assistant.answer import make_answer, pick_quotes
 from assistant.articles import article_ids
 from assistant.embed import Embedder, make_embedder
 from assistant.errors import (
-    EmptyQuestionError, IndexMissingError, IndexStaleError, QuestionError, UnknownArticleError,
+    AssistantError, EmptyQuestionError, IndexMissingError, IndexStaleError, QuestionError, UnknownArticleError,
 )
 from assistant.followup import Turn, contextual_query, normalise_history
 from assistant.index import (
-    IndexData, append_articles, build_index, embedding_cache, load_index, paragraph_ids, save_index, stale_embeddings,
-    stale_reason,
+    IndexData, append_articles, build_index, embedding_cache, load_index, paragraph_ids, save_index, saved_articles,
+    stale_embeddings, stale_reason,
 )
 from assistant.ingest import Sidecar, article_files, article_from_text, decode_bytes, read_article, source_fingerprint
 from assistant.ranker import question_type, shipped_ranker, type_match
@@ -108,7 +108,8 @@ class Assistant:
             return cls.from_articles([read_article(f, settings.max_file_bytes) for f in files], embedder, settings)
         fix = _fix_command([str(p) for p in paths], str(index_dir))
         old = None if rebuild else _load_if_possible(index_dir, embedder, fix)
-        extras = [old.articles[i] for i in _added_elsewhere(old.manifest, paths)] if old is not None else []
+        extras = [old.articles[i] for i in _added_elsewhere(old.manifest, paths)] if old is not None \
+            else _recover_added(index_dir, paths)
         sources = {os.path.normpath(str(f)): source_fingerprint(f) for f in files}
         sources.update({a.source_path: a.fingerprint for a in extras if a.source_path})
         if old is not None and stale_reason(old.manifest, sources) is None:
@@ -347,6 +348,25 @@ def _added_elsewhere(manifest: dict, paths: list[str | Path]) -> list[int]:
         return any(full == r or full.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
     return [i for i, a in enumerate(manifest.get("articles", [])) if not a.get("source_path") or not inside(a["source_path"])]
+
+
+def _recover_added(index_dir: str | Path, paths: list[str | Path]) -> list[Article]:
+    """Articles added with ``add`` from outside ``paths`` (URLs, uploads), read back from
+    a saved index that is stale or being rebuilt, and ingested again by this version:
+    the index is their only copy, so a rebuild must not drop them. None when the
+    index's ``articles.jsonl`` is damaged or missing."""
+    manifest, records = saved_articles(index_dir)
+    kept = []
+    for i in _added_elsewhere(manifest, paths):
+        record = records[i]
+        meta = Sidecar(**{k: record.get(k) for k in ("title", "publisher", "author", "published", "url")})
+        try:
+            kept.append(article_from_text(record["text"], meta, record.get("source_path"), record.get("fingerprint")))
+        except AssistantError as exc:  # e.g. a newer segmenter finds nothing quotable in it
+            log.warning("dropping added article %s: %s", record.get("title"), exc)
+    if kept:
+        log.info("keeping %d article(s) added with add() from outside the corpus", len(kept))
+    return kept
 
 
 def _read_all(files: list[Path], settings: Settings) -> list[Article]:

@@ -129,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     index = sub.add_parser("index", help="build, verify or describe the index")
     index.add_argument("action", choices=["build", "verify", "info"])
-    index.add_argument("--force", action="store_true", help="rebuild from scratch even if the index is current")
+    index.add_argument("--force", action="store_true", help="rebuild from scratch even if the index is current (articles added from the chat or with add() are kept)")
     corpus_options(index)
     index.set_defaults(func=cmd_index)
 

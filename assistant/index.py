@@ -402,27 +402,56 @@ def _load_generation(index_dir: str | Path, pointer: tuple[str, str | None], emb
                      dict(manifest.get("aliases", {})), paragraphs)
 
 
+def _saved_generation(index_dir: str | Path, names: tuple[str, ...]) -> tuple[Path, dict]:
+    """The current generation's folder and manifest, when the files ``names`` match
+    their checksums; it need not be loadable by this version (older schema,
+    segmenter or attribution). Raises what reading raises when it is not usable."""
+    folder = current_generation(index_dir, "")
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    for name in names:
+        if file_sha256(folder / name) != manifest["files"][name]:
+            raise ValueError(f"{name} does not match its checksum")
+    return folder, manifest
+
+
+_UNUSABLE = (OSError, ValueError, KeyError, IndexError, TypeError, IndexMissingError, IndexCorruptError)
+
+
 def stale_embeddings(index_dir: str | Path, embedder: Embedder) -> dict[str, np.ndarray]:
     """Sentence hash -> vector from a saved index that can no longer be loaded as it
     is (older schema, segmenter or attribution), when the same model built it: a
     version upgrade then re-embeds nothing that it already embedded. Empty when
     there is nothing usable; damaged files are skipped here (a full build follows)."""
     try:
-        folder = current_generation(index_dir, "")
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        folder, manifest = _saved_generation(index_dir, ("articles.jsonl", "units.npy", "vectors.npy"))
         model = manifest["model"]
         if model["id"] != embedder.model_id or model["weights_sha256"] != embedder.weights_sha256:
             return {}
-        for name in ("articles.jsonl", "units.npy", "vectors.npy"):
-            if file_sha256(folder / name) != manifest["files"][name]:
-                return {}
         with open(folder / "articles.jsonl", encoding="utf-8") as handle:
             sentences = [[x["text"] for x in json.loads(line)["sentences"]] for line in handle if line.strip()]
         vectors = np.load(folder / "vectors.npy", allow_pickle=False)
         units = np.load(folder / "units.npy", allow_pickle=False)
         return {sentence_key(sentences[a][s]): vectors[i] for i, (a, s) in enumerate(units.tolist())}
-    except (OSError, ValueError, KeyError, IndexError, IndexMissingError, IndexCorruptError):
+    except _UNUSABLE:
         return {}
+
+
+def saved_articles(index_dir: str | Path) -> tuple[dict, list[dict]]:
+    """(manifest, one record per article) of a saved index that may be stale or
+    about to be rebuilt, when its ``articles.jsonl`` is intact; ({}, []) otherwise.
+    A rebuild uses it to keep the articles added with ``add``, which live nowhere else.
+
+    Example: ``manifest, records = saved_articles("index/")``; ``records[0]["text"]``
+    """
+    try:
+        folder, manifest = _saved_generation(index_dir, ("articles.jsonl",))
+        with open(folder / "articles.jsonl", encoding="utf-8") as handle:
+            records = [json.loads(line) for line in handle if line.strip()]
+        if len(records) != len(manifest["articles"]):
+            return {}, []
+        return manifest, records
+    except _UNUSABLE:
+        return {}, []
 
 
 def _limit_faiss_reads(path: Path) -> None:

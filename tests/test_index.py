@@ -82,3 +82,48 @@ def test_other_model_index_is_rebuilt_not_misused(tmp_path, corpus_copy, fake_se
     bot = _bot(corpus_copy, tmp_path / "idx", fake_settings, FakeEmbedder(dim=32))
     assert bot.ask("Who is Gary Coby?").quotes
     assert verify_index(tmp_path / "idx", "fix")["model"]["id"] == "fake-bow-32"
+
+
+def _mark_older_schema(index_dir):
+    """Make the saved index look written by an older version (it must be rebuilt)."""
+    manifest_path = current_generation(index_dir, "fix") / MANIFEST
+    manifest = json.loads(manifest_path.read_text())
+    manifest["schema_version"] = 1
+    manifest_path.write_text(json.dumps(manifest))
+    (index_dir / CURRENT).write_text(manifest_path.parent.name + "\n")
+
+
+@pytest.mark.parametrize("how", ["force", "older schema"])
+def test_rebuild_keeps_articles_added_from_outside_the_corpus(tmp_path, corpus_copy, fake_settings, how):
+    # An upload's file is gone after the chat added it: the index holds the only copy.
+    upload = tmp_path / "upload" / "bridge.txt"
+    upload.parent.mkdir()
+    upload.write_text("Bridge opens\n\nThe mayor opened a new bridge on Tuesday. Crowds cheered.", encoding="utf-8")
+    bot = _bot(corpus_copy, tmp_path / "idx", fake_settings)
+    added = bot.add(upload)
+    before = bot.ask("Who opened the bridge?")
+    upload.unlink()
+    if how == "older schema":
+        _mark_older_schema(tmp_path / "idx")
+    rebuilt = Assistant.from_paths([corpus_copy], index_dir=tmp_path / "idx", settings=fake_settings,
+                                   embedder=FakeEmbedder(), rebuild=how == "force")
+    assert [a.id for a in rebuilt.articles] == [a.id for a in bot.articles]
+    assert rebuilt.articles[-1].model_dump() == added.model_dump()
+    after = rebuilt.ask("Who opened the bridge?")
+    assert after.model_dump() == before.model_dump() and after.quotes[0].article_id == added.id
+    assert_verbatim(rebuilt, after)
+    # ...and the next start loads the rebuilt index as current, the added article included.
+    assert [a.id for a in _bot(corpus_copy, tmp_path / "idx", fake_settings).articles] == [a.id for a in bot.articles]
+
+
+def test_rebuild_over_damaged_articles_file_drops_only_what_is_lost(tmp_path, corpus_copy, fake_settings):
+    other = tmp_path / "bridge.txt"
+    other.write_text("Bridge opens\n\nThe mayor opened a new bridge on Tuesday. Crowds cheered.", encoding="utf-8")
+    bot = _bot(corpus_copy, tmp_path / "idx", fake_settings)
+    bot.add(other)
+    path = current_generation(tmp_path / "idx", "fix") / "articles.jsonl"
+    path.write_bytes(path.read_bytes().replace(b"mayor", b"mayer"))
+    rebuilt = Assistant.from_paths([corpus_copy], index_dir=tmp_path / "idx", settings=fake_settings,
+                                   embedder=FakeEmbedder(), rebuild=True)
+    assert [a.id for a in rebuilt.articles] == [bot.articles[0].id]
+    verify_index(tmp_path / "idx", "fix")
