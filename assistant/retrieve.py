@@ -50,14 +50,31 @@ class Scored:
     features: np.ndarray | None = None
 
 
-def dense_candidates(index: faiss.Index, query: np.ndarray, k: int, allowed: np.ndarray | None) -> np.ndarray:
-    """Top-``k`` rows by inner product, optionally restricted to ``allowed`` rows."""
+EXACT_RESTRICTED = 50_000  # rows: a restriction (article_ids) this small is scored exactly with numpy
+
+
+def dense_candidates(index: faiss.Index, query: np.ndarray, k: int, allowed: np.ndarray | None,
+                     vectors: np.ndarray | None = None, exact_below: int = EXACT_RESTRICTED) -> np.ndarray:
+    """Top-``k`` rows by inner product, optionally restricted to ``allowed`` rows.
+
+    A restriction of up to ``exact_below`` rows is scored exactly over ``vectors``
+    (when given): an approximate index probes only the clusters nearest the query,
+    which may hold none of one article's sentences. Larger restrictions go through
+    FAISS with an ID selector (IVF search parameters keep the index's ``nprobe``).
+    """
     k = min(k, index.ntotal if allowed is None else len(allowed))
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
+    if allowed is not None and vectors is not None and len(allowed) <= exact_below:
+        scores = np.asarray(vectors[allowed], dtype=np.float32) @ query.astype(np.float32)
+        return allowed[np.argsort(-scores, kind="stable")[:k]].astype(np.int64)
     params = None
     if allowed is not None:
-        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed.astype(np.int64)))
+        selector = faiss.IDSelectorBatch(allowed.astype(np.int64))
+        if isinstance(index, faiss.IndexIVF):
+            params = faiss.SearchParametersIVF(sel=selector, nprobe=index.nprobe)
+        else:
+            params = faiss.SearchParameters(sel=selector)
     _, ids = index.search(query.reshape(1, -1).astype(np.float32), k, params=params)
     return ids[0][ids[0] >= 0]
 
@@ -112,10 +129,11 @@ def neighbour_rows(paragraph_of_row: np.ndarray, rows: np.ndarray) -> list[list[
 
 
 def candidate_rows(dense_index: faiss.Index, paragraph_of_row: np.ndarray, query: np.ndarray,
-                   bm25_all: np.ndarray, params: Params, allowed: np.ndarray | None) -> np.ndarray:
+                   bm25_all: np.ndarray, params: Params, allowed: np.ndarray | None,
+                   vectors: np.ndarray | None = None) -> np.ndarray:
     """Dense and BM25 top candidates (per ``params.method``), plus their
     same-paragraph neighbours for the methods that look at neighbours."""
-    d_rows = dense_candidates(dense_index, query, params.candidates, allowed) if params.method != "bm25" else []
+    d_rows = dense_candidates(dense_index, query, params.candidates, allowed, vectors) if params.method != "bm25" else []
     b_rows = top_rows(bm25_all, params.candidates, allowed) if params.method != "dense" else []
     rows = np.union1d(np.asarray(d_rows, dtype=np.int64), np.asarray(b_rows, dtype=np.int64))
     if params.method in ("hybrid", "weighted") and len(rows):
@@ -131,7 +149,7 @@ def search(dense_index: faiss.Index, vectors: np.ndarray, paragraph_of_row: np.n
            ranker: Ranker | None = None, describe: Describe | None = None) -> Scored:
     """Score the candidate rows for one query. The ``hybrid`` method needs the
     ``ranker`` and ``describe(rows) -> (type matches, coverage, lengths, window coverage)``."""
-    rows = candidate_rows(dense_index, paragraph_of_row, query, bm25_all, params, allowed)
+    rows = candidate_rows(dense_index, paragraph_of_row, query, bm25_all, params, allowed, vectors)
     if not len(rows):
         empty = np.zeros(0)
         return Scored(rows, empty, empty, empty)

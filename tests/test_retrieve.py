@@ -34,6 +34,20 @@ def test_dense_candidates_respect_allowed_rows():
     assert list(got) == list(allowed[np.argsort(-(vectors[allowed] @ q))[:5]])
 
 
+@pytest.mark.parametrize("exact_below", [0, 10_000])  # through FAISS's selector, then exactly with numpy
+def test_restricted_search_on_an_approximate_index_matches_brute_force(exact_below):
+    from assistant.dense import make_dense
+
+    rng = np.random.default_rng(5)
+    vectors = rng.normal(size=(3000, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = make_dense(vectors, approximate_above=100, nprobe=10_000)  # every list probed: exact on its lists
+    for allowed in (np.arange(100, 130), np.arange(0, 3000, 7)):
+        q = vectors[allowed[3]]
+        got = dense_candidates(index, q, 10, allowed, vectors, exact_below=exact_below)
+        assert list(got) == list(allowed[np.argsort(-(vectors[allowed] @ q), kind="stable")[:10]])
+
+
 def test_top_rows_keeps_best_positive():
     values = np.array([0.0, 3.0, 1.0, 2.0, -1.0])
     assert sorted(top_rows(values, 2, None)) == [1, 3]

@@ -104,6 +104,12 @@ def test_approximate_index_saves_loads_and_answers_verbatim(tmp_path, fake_setti
     answer = loaded.ask(question)
     assert answer.model_dump() == bot.ask(question).model_dump()
     assert answer.quotes and all(loaded.article(q.article_id).text[q.start : q.end] == q.text for q in answer.quotes)
+    # Restricted to one article: only its sentences, as the exact index would rank them.
+    exact = Assistant.from_paths(files, settings=fake_settings, embedder=FakeEmbedder())
+    for article in loaded.articles[:3]:
+        restricted = loaded.ask(question, article_ids=[article.id])
+        assert restricted.quotes and {q.article_id for q in restricted.quotes} == {article.id}
+        assert restricted.model_dump() == exact.ask(question, article_ids=[article.id]).model_dump()
 
 
 @pytest.mark.slow
