@@ -73,11 +73,11 @@ class QuestionTerms:
         idf = lexicon.idf(sorted(set(tokens)))
         return cls({lexicon.vocab[t]: w for t, w in idf.items() if t in lexicon.vocab}, sum(idf.values()))
 
-    def share(self, token_ids: set[int]) -> float:
-        """IDF-weighted share of the question's terms among ``token_ids``."""
+    def share(self, *token_sets: set[int]) -> float:
+        """IDF-weighted share of the question's terms found in any of ``token_sets``."""
         if self.total <= 0:
             return 0.0
-        return sum(w for t, w in self.weights.items() if t in token_ids) / self.total
+        return sum(w for t, w in self.weights.items() if any(t in ids for ids in token_sets)) / self.total
 
 
 def features(top_cosine: float, cov_context: float, cov_sentence: float, margin: float, idf_mass: float) -> list[float]:

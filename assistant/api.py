@@ -294,14 +294,20 @@ def describer(data: IndexData, terms: ans.QuestionTerms, question: str, paragrap
 
     def describe(rows: np.ndarray):
         matches, cover, lengths, window = (np.zeros(len(rows)) for _ in range(4))
+        tokens: dict[int, set[int]] = {}  # neighbours are mostly candidates too: read each row once
+
+        def of(row: int) -> set[int]:
+            if row not in tokens:
+                tokens[row] = data.lexicon.sentence_tokens(row)
+            return tokens[row]
+
         for i, (row, near) in enumerate(zip(rows.tolist(), neighbour_rows(paragraph_of_row, rows))):
             a, s = data.units[row]
             article = data.articles[a]
             sentence = article.sentences[s]
             matches[i] = kind is not None and type_match(kind, article.text[sentence.start:sentence.end])
-            own = data.lexicon.sentence_tokens(row)
-            cover[i] = terms.share(own)
-            window[i] = terms.share(own.union(*(data.lexicon.sentence_tokens(n) for n in near)))
+            cover[i] = terms.share(of(row))
+            window[i] = terms.share(of(row), *(of(n) for n in near))
             lengths[i] = sentence.end - sentence.start
         return matches, cover, lengths, window
 
@@ -315,9 +321,9 @@ def answer_features(state: _State, terms: ans.QuestionTerms, scored: Scored, ord
     row = int(scored.rows[top])
     own = data.lexicon.sentence_tokens(row)
     near = neighbour_rows(state.paragraph_of_row, np.array([row]))[0]
-    context = own.union(*(data.lexicon.sentence_tokens(n) for n in near))
+    context = [own, *(data.lexicon.sentence_tokens(n) for n in near)]
     margin = float(scored.score[top] - scored.score[int(order[1])]) if len(order) > 1 else 1.0
-    return ans.features(float(scored.dense[top]), terms.share(context), terms.share(own), margin, terms.total)
+    return ans.features(float(scored.dense[top]), terms.share(*context), terms.share(own), margin, terms.total)
 
 
 def _load_if_possible(index_dir, embedder: Embedder, fix: str) -> IndexData | None:

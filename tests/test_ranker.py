@@ -55,3 +55,20 @@ def test_json_round_trip_and_feature_check():
     assert Ranker.from_json(ranker.to_json()).weights == pytest.approx(ranker.weights, abs=1e-6)
     with pytest.raises(ValueError, match="refit"):
         Ranker.from_json('{"features": ["cosine"], "weights": [1.0]}')
+
+
+def test_question_term_share_over_several_sets_is_the_share_of_their_union():
+    import random
+
+    from assistant.answerability import QuestionTerms
+
+    rng = random.Random(7)
+    for _ in range(200):
+        weights = {rng.randrange(30): rng.random() for _ in range(rng.randrange(1, 8))}
+        terms = QuestionTerms(weights, total=sum(weights.values()) + rng.random())  # unseen terms add mass
+        sets = [set(rng.sample(range(30), rng.randrange(0, 12))) for _ in range(rng.randrange(1, 4))]
+        union = set().union(*sets)
+        expected = sum(w for t, w in weights.items() if t in union) / terms.total
+        assert terms.share(*sets) == pytest.approx(expected)
+        assert terms.share(sets[0]) <= terms.share(*sets) + 1e-12
+    assert QuestionTerms({}, 0.0).share({1, 2}) == 0.0

@@ -119,6 +119,7 @@ def add_times(index_dir: Path, paths: list[str], settings, runs: int, body_from:
     with tempfile.TemporaryDirectory(prefix="bench-add-") as tmp:
         copy = Path(tmp) / "index"
         shutil.copytree(index_dir, copy)
+        os.sync()  # a served index was flushed when it was built; the fresh copy's dirty pages would slow the first fsync
         bot = Assistant.from_paths(paths, index_dir=copy, settings=settings)
         bot.ask("warm up")  # loads the query encoder, as a serving process has
         times = []
