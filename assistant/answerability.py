@@ -20,6 +20,8 @@ import math
 from dataclasses import dataclass
 from importlib import resources
 
+import numpy as np
+
 FEATURES = ("top_cosine", "coverage_context", "coverage_sentence", "margin", "idf_mass")
 
 
@@ -72,6 +74,20 @@ class QuestionTerms:
     def of(cls, lexicon, tokens: list[str]) -> "QuestionTerms":
         idf = lexicon.idf(sorted(set(tokens)))
         return cls({lexicon.vocab[t]: w for t, w in idf.items() if t in lexicon.vocab}, sum(idf.values()))
+
+    def hits(self, lexicon, rows: np.ndarray) -> np.ndarray:
+        """(terms x rows) booleans: does row ``rows[j]`` hold term ``i`` (in ``weights``
+        order); read from the lexicon's term -> rows columns, no per-row Python."""
+        out = np.zeros((len(self.weights), len(rows)), dtype=bool)
+        for i, t in enumerate(self.weights):
+            out[i] = np.isin(rows, lexicon.col_rows[lexicon.col_ptr[t] : lexicon.col_ptr[t + 1]])
+        return out
+
+    def shares(self, hits: np.ndarray) -> np.ndarray:
+        """``share`` per column of a ``hits`` matrix."""
+        if self.total <= 0:
+            return np.zeros(hits.shape[1])
+        return np.fromiter(self.weights.values(), dtype=np.float64, count=len(self.weights)) @ hits / self.total
 
     def share(self, *token_sets: set[int]) -> float:
         """IDF-weighted share of the question's terms found in any of ``token_sets``."""

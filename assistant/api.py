@@ -291,25 +291,22 @@ def describer(data: IndexData, terms: ans.QuestionTerms, question: str, paragrap
     asked-for type, how much of the question's IDF mass it covers (alone, and with
     its same-paragraph neighbours), its length."""
     kind = question_type(question)
+    last = len(paragraph_of_row) - 1
 
     def describe(rows: np.ndarray):
-        matches, cover, lengths, window = (np.zeros(len(rows)) for _ in range(4))
-        tokens: dict[int, set[int]] = {}  # neighbours are mostly candidates too: read each row once
-
-        def of(row: int) -> set[int]:
-            if row not in tokens:
-                tokens[row] = data.lexicon.sentence_tokens(row)
-            return tokens[row]
-
-        for i, (row, near) in enumerate(zip(rows.tolist(), neighbour_rows(paragraph_of_row, rows))):
+        matches, lengths = np.zeros(len(rows)), np.zeros(len(rows))
+        for i, row in enumerate(rows.tolist()):
             a, s = data.units[row]
             article = data.articles[a]
             sentence = article.sentences[s]
             matches[i] = kind is not None and type_match(kind, article.text[sentence.start:sentence.end])
-            cover[i] = terms.share(of(row))
-            window[i] = terms.share(of(row), *(of(n) for n in near))
             lengths[i] = sentence.end - sentence.start
-        return matches, cover, lengths, window
+        before, after = np.maximum(rows - 1, 0), np.minimum(rows + 1, last)
+        same_before = (rows > 0) & (paragraph_of_row[before] == paragraph_of_row[rows])
+        same_after = (rows < last) & (paragraph_of_row[after] == paragraph_of_row[rows])
+        own = terms.hits(data.lexicon, rows)
+        window = own | (terms.hits(data.lexicon, before) & same_before) | (terms.hits(data.lexicon, after) & same_after)
+        return matches, terms.shares(own), lengths, terms.shares(window)
 
     return describe
 

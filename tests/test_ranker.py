@@ -72,3 +72,25 @@ def test_question_term_share_over_several_sets_is_the_share_of_their_union():
         assert terms.share(*sets) == pytest.approx(expected)
         assert terms.share(sets[0]) <= terms.share(*sets) + 1e-12
     assert QuestionTerms({}, 0.0).share({1, 2}) == 0.0
+
+
+def test_describer_coverage_matches_per_sentence_sets(fake_settings):
+    from assistant import Assistant
+    from assistant.answerability import QuestionTerms
+    from assistant.api import describer
+    from assistant.embed import FakeEmbedder
+    from assistant.retrieve import neighbour_rows
+    from tests.conftest import SEED, bbc_files
+
+    bot = Assistant.from_paths([SEED, *bbc_files(6)], settings=fake_settings, embedder=FakeEmbedder())
+    data, paragraphs = bot._state.data, bot._state.paragraph_of_row
+    rows = np.arange(len(paragraphs))
+    for question in ["Who did Zuckerberg call after the election?", "How many jobs were cut by the company?",
+                     "What did the chairman say about profits this year?", "zzz unknown words only"]:
+        terms = QuestionTerms.of(data.lexicon, data.lexicon.tokenize(question))
+        _, cover, _, window = describer(data, terms, question, paragraphs)(rows)
+        for i, near in zip(rows.tolist(), neighbour_rows(paragraphs, rows)):
+            own = data.lexicon.sentence_tokens(i)
+            assert cover[i] == pytest.approx(terms.share(own))
+            assert window[i] == pytest.approx(terms.share(own.union(*(data.lexicon.sentence_tokens(n) for n in near))))
+        assert window.max() > 0 or question.startswith("zzz")
