@@ -77,10 +77,18 @@ class QuestionTerms:
 
     def hits(self, lexicon, rows: np.ndarray) -> np.ndarray:
         """(terms x rows) booleans: does row ``rows[j]`` hold term ``i`` (in ``weights``
-        order); read from the lexicon's term -> rows columns, no per-row Python."""
+        order). Reads only these rows' token ids (CSR slices gathered in one go), so
+        the cost follows the number of candidates, not the size of the corpus."""
         out = np.zeros((len(self.weights), len(rows)), dtype=bool)
+        if not len(rows) or not self.weights:
+            return out
+        starts = lexicon.indptr[rows]
+        lengths = lexicon.indptr[rows + 1] - starts
+        offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+        tokens = np.asarray(lexicon.token_ids[offsets + np.arange(int(lengths.sum()))])
+        owner = np.repeat(np.arange(len(rows)), lengths)
         for i, t in enumerate(self.weights):
-            out[i] = np.isin(rows, lexicon.col_rows[lexicon.col_ptr[t] : lexicon.col_ptr[t + 1]])
+            out[i, owner[tokens == t]] = True
         return out
 
     def shares(self, hits: np.ndarray) -> np.ndarray:
