@@ -4,8 +4,12 @@ Boundaries come from ``sentencex`` (a maintained rule-based segmenter), then
 fixed for what news text does to it: a straight opening quote left at the end
 of a sentence moves to the next one, a closing quote left at the start of a
 sentence moves back, and pieces that start in lower case or with a dash
-("— shocker! — covering ...") rejoin the sentence before them. Boilerplate spans
-are cut out first, so no sentence contains any.
+("— shocker! — covering ...") rejoin the sentence before them. A stray or
+unclosed quotation mark earlier in a paragraph can leave sentencex thinking a
+quotation is still open, so it stops splitting there; each resulting sentence
+is therefore segmented again on its own, where that state starts afresh
+(BBC sport/199: '... said a Fifa spokesman. Chelsea's move won backing ...').
+Boilerplate spans are cut out first, so no sentence contains any.
 
 Example:
     >>> text = 'Mr. Smith said: "It works. It is fast." He left.'
@@ -19,7 +23,7 @@ import re
 
 from sentencex import get_sentence_boundaries
 
-SEGMENTER_VERSION = "sentencex+fixups/1"
+SEGMENTER_VERSION = "sentencex+fixups/2"
 _SPACE = " \t\n\r\u00a0\u2009\u202f\u200b\ufeff"
 _DASHES = "—–-"
 _OPEN_QUOTES = "“‘«"
@@ -70,7 +74,7 @@ def _starts_mid_sentence(piece: str) -> bool:
     first = piece.lstrip(_SPACE + "\"“”'’")
     if not first:
         return True
-    if first[0] in _DASHES:
+    if first[0] in _DASHES or first[0] in ",;:.!?)":
         return True
     return first[0].islower()
 
@@ -80,6 +84,19 @@ def _merge_fragments(text: str, spans: list[tuple[int, int]]) -> list[tuple[int,
     for s, e in spans:
         if out and _starts_mid_sentence(text[s:e]):
             out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out
+
+
+def _resegment(text: str, spans: list[tuple[int, int]], depth: int = 0) -> list[tuple[int, int]]:
+    """Each span segmented again on its own, so a quotation state carried over from
+    earlier in the paragraph no longer hides its boundaries (at most 3 levels deep)."""
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        pieces = _merge_fragments(text, _move_quotes(text, _raw_spans(text, s, e)))
+        if len(pieces) > 1 and depth < 3:
+            out.extend(_resegment(text, pieces, depth + 1))
         else:
             out.append((s, e))
     return out
@@ -107,5 +124,5 @@ def sentence_spans(
     for p_start, p_end in paragraphs:
         for c_start, c_end in _content_pieces(p_start, p_end, boilerplate):
             raw = _raw_spans(text, c_start, c_end)
-            spans.extend(_merge_fragments(text, _move_quotes(text, raw)))
+            spans.extend(_resegment(text, _merge_fragments(text, _move_quotes(text, raw))))
     return [span for span in spans if re.search(r"\w", text[span[0] : span[1]])]
