@@ -39,6 +39,16 @@ def test_abbreviations_and_straight_quotes():
     assert got[-1] == "She left."
 
 
+def test_stray_quote_earlier_in_a_paragraph_does_not_stop_splitting():
+    # BBC sport/199: 'read:"We want ...' (no space before the quote) threw sentencex's quotation state off.
+    texts = [s.text for s in read_article(next(p for p in bbc_files() if p.parts[-2:] == ("sport", "199.txt"))).sentences]
+    assert any(t.endswith("said a Fifa spokesman.") and t.startswith('"Fifa is not') for t in texts)
+    assert "Chelsea's move won backing from drug-testing expert Michelle Verroken." in texts
+    # A closing quote before the full stop leaves no sentence of punctuation alone.
+    got = [s.text for s in article_from_text('T\n\nThe result was "amazing". He said: "We hoped for it."').sentences]
+    assert got == ['The result was "amazing".', 'He said: "We hoped for it."']
+
+
 def test_ellipsis_and_dash():
     got = [s.text for s in article_from_text("T\n\nHe paused... and went on. Then — suddenly! — it rained.").sentences]
     assert got == ["He paused... and went on.", "Then — suddenly! — it rained."]
