@@ -120,6 +120,8 @@ class Assistant:
         data = build_index(articles, embedder, cache, progress=settings.progress,
                            approximate_above=settings.approximate_above)
         data.aliases = aliases
+        kept = {a.id for a in articles}
+        data.added = [a.id for a in extras if a.id in kept]
         save_index(data, index_dir)
         return cls(data, embedder, settings, index_dir)
 
@@ -205,7 +207,7 @@ class Assistant:
                 raise UnknownArticleError(article_id, list(state.by_id))
             i = state.by_id[article_id]
             rows.append(np.arange(state.first_row[i], state.first_row[i + 1]))
-        return np.concatenate(rows).astype(np.int64)
+        return np.unique(np.concatenate(rows)).astype(np.int64)  # an id given twice must not count its rows twice
 
     def _ask(self, state: _State, question: str, top_k: int, turns: list[Turn],
              article_ids: list[str] | None, method: str | None) -> tuple[Answer, list[float]]:
@@ -342,31 +344,33 @@ def _defaults(settings: Settings | None, embedder: Embedder | None) -> tuple[Set
 
 
 def _added_elsewhere(manifest: dict, paths: list[str | Path]) -> list[int]:
-    """Positions of a saved index's articles whose source lies outside ``paths`` (added with ``add``),
-    read from the manifest so that no article is parsed for it."""
+    """Positions of a saved index's articles that were added with ``add`` (the manifest's
+    ``added`` ids, or no source file: a URL) and whose source is not inside ``paths``.
+    Read from the manifest, so no article is parsed for it. Articles that came from
+    other corpus files are not among them: a build over other paths drops them."""
     roots = [os.path.abspath(p) for p in paths]
+    added = set(manifest.get("added", []))
 
-    def inside(path: str) -> bool:
-        full = os.path.abspath(path)
-        return any(full == r or full.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+    def inside(path: str | None) -> bool:
+        full = os.path.abspath(path) if path else ""
+        return bool(path) and any(full == r or full.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
-    return [i for i, a in enumerate(manifest.get("articles", [])) if not a.get("source_path") or not inside(a["source_path"])]
+    return [i for i, a in enumerate(manifest.get("articles", []))
+            if (a.get("id") in added or not a.get("source_path")) and not inside(a.get("source_path"))]
 
 
 def _recover_added(index_dir: str | Path, paths: list[str | Path]) -> list[Article]:
     """Articles added with ``add`` from outside ``paths`` (URLs, uploads), read back from
     a saved index that is stale or being rebuilt, and ingested again by this version:
-    the index is their only copy, so a rebuild must not drop them. None when the
-    index's ``articles.jsonl`` is damaged or missing."""
-    manifest, records = saved_articles(index_dir)
+    the index is their only copy, so a rebuild must not drop them. Nothing when the
+    index's ``articles.jsonl`` is damaged or missing (``saved_articles`` warns)."""
     kept = []
-    for i in _added_elsewhere(manifest, paths):
-        record = records[i]
-        meta = Sidecar(**{k: record.get(k) for k in ("title", "publisher", "author", "published", "url")})
+    for record in saved_articles(index_dir, lambda manifest: _added_elsewhere(manifest, paths)):
         try:
+            meta = Sidecar(**{k: record.get(k) for k in ("title", "publisher", "author", "published", "url")})
             kept.append(article_from_text(record["text"], meta, record.get("source_path"), record.get("fingerprint")))
-        except AssistantError as exc:  # e.g. a newer segmenter finds nothing quotable in it
-            log.warning("dropping added article %s: %s", record.get("title"), exc)
+        except (AssistantError, KeyError, TypeError, ValueError) as exc:  # e.g. nothing quotable under a new segmenter
+            log.warning("dropping added article %r from the old index: %s", record.get("title"), exc)
     if kept:
         log.info("keeping %d article(s) added with add() from outside the corpus", len(kept))
     return kept

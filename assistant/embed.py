@@ -136,14 +136,18 @@ class SentenceTransformerEmbedder:
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Rows for ``texts``. Up to ``LIGHT_MAX_TEXTS`` texts (a query, an added
         article) go through the numpy encoder when the model allows it: it needs no
-        torch import, which costs seconds; larger batches use sentence-transformers."""
+        torch import, which costs seconds; larger batches use sentence-transformers
+        (in bfloat16 where configured and native)."""
+        return self._encode(texts, progress, self._bf16)
+
+    def _encode(self, texts: list[str], progress: bool, bf16: bool) -> np.ndarray:
         with self._lock:
             if texts and len(texts) <= LIGHT_MAX_TEXTS and self._light_encoder() is not None:
                 return self._light.encode(texts)
             model = self._load()
             if not texts:
                 return np.zeros((0, self.dim), dtype=np.float32)
-            with _bf16_autocast(self._bf16):
+            with _bf16_autocast(bf16):
                 vectors = model.encode(
                     texts, batch_size=self._batch_size, normalize_embeddings=True,
                     convert_to_numpy=True, show_progress_bar=progress,
@@ -163,7 +167,7 @@ class SentenceTransformerEmbedder:
             if hit is not None:
                 self._cache.move_to_end(text)
                 return hit
-        vector = self.encode([text])[0]
+        vector = self._encode([text], False, bf16=False)[0]  # queries stay float32, whichever path encodes them
         vector.setflags(write=False)
         with self._lock:
             self._cache[text] = vector
@@ -201,7 +205,7 @@ class FakeEmbedder:
 
 
 def make_embedder(model: str = BUNDLED_MODEL, batch_size: int = 64, cache_size: int = 256, light: bool = True,
-                  bf16: bool = False) -> Embedder:
+                  bf16: bool = True) -> Embedder:
     """``'fake'`` gives the test embedder; anything else a sentence-transformers model
     (with the numpy encoder for queries and small batches when ``light``, and bf16
     batch encoding where the CPU has it when ``bf16``)."""

@@ -25,6 +25,7 @@ import re
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -75,6 +76,9 @@ class IndexData:
     # Source files not indexed because their text duplicates an indexed article's
     # (path -> fingerprint), so that they do not make the index look stale.
     aliases: dict[str, str] = field(default_factory=dict)
+    # Ids of articles added with ``Assistant.add`` (uploads, URLs): the index is their
+    # only copy, so rebuilds carry them over; corpus files are read again instead.
+    added: list[str] = field(default_factory=list)
     # A global paragraph id per row (see ``paragraph_ids``), saved so loading needs no article parsed.
     paragraphs: np.ndarray | None = None
 
@@ -144,7 +148,7 @@ def append_articles(data: IndexData, new: list[Article], embedder: Embedder) -> 
     first_paragraph = int(old_paragraphs.max()) + 2 if len(old_paragraphs) else 0
     return IndexData(data.articles + list(new), units, vectors, extend_dense(data.dense, fresh),
                      data.lexicon.extend(texts), data.model_id, data.weights_sha256, aliases=dict(data.aliases),
-                     paragraphs=np.concatenate([old_paragraphs, paragraph_ids(new, first_paragraph)]))
+                     added=data.added + [a.id for a in new], paragraphs=np.concatenate([old_paragraphs, paragraph_ids(new, first_paragraph)]))
 
 
 def embedding_cache(data: IndexData) -> dict[str, np.ndarray]:
@@ -196,6 +200,7 @@ def _write_files(data: IndexData, folder: Path) -> dict:
             for a in data.articles
         ],
         "aliases": data.aliases,
+        "added": data.added,
         "counts": {"articles": len(data.articles), "sentences": int(len(data.units))},
         "files": files,
     }
@@ -399,7 +404,7 @@ def _load_generation(index_dir: str | Path, pointer: tuple[str, str | None], emb
             or len(paragraphs) != len(units):
         raise IndexCorruptError(str(index_dir), "row counts of the files disagree", fix)
     return IndexData(articles, units, vectors, dense, lexicon, model["id"], model["weights_sha256"], manifest,
-                     dict(manifest.get("aliases", {})), paragraphs)
+                     dict(manifest.get("aliases", {})), list(manifest.get("added", [])), paragraphs)
 
 
 def _saved_generation(index_dir: str | Path, names: tuple[str, ...]) -> tuple[Path, dict]:
@@ -408,10 +413,14 @@ def _saved_generation(index_dir: str | Path, names: tuple[str, ...]) -> tuple[Pa
     segmenter or attribution). Raises what reading raises when it is not usable."""
     folder = current_generation(index_dir, "")
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    _check_files(folder, manifest, names)
+    return folder, manifest
+
+
+def _check_files(folder: Path, manifest: dict, names: tuple[str, ...]) -> None:
     for name in names:
         if file_sha256(folder / name) != manifest["files"][name]:
             raise ValueError(f"{name} does not match its checksum")
-    return folder, manifest
 
 
 _UNUSABLE = (OSError, ValueError, KeyError, IndexError, TypeError, IndexMissingError, IndexCorruptError)
@@ -436,22 +445,32 @@ def stale_embeddings(index_dir: str | Path, embedder: Embedder) -> dict[str, np.
         return {}
 
 
-def saved_articles(index_dir: str | Path) -> tuple[dict, list[dict]]:
-    """(manifest, one record per article) of a saved index that may be stale or
-    about to be rebuilt, when its ``articles.jsonl`` is intact; ({}, []) otherwise.
-    A rebuild uses it to keep the articles added with ``add``, which live nowhere else.
+def saved_articles(index_dir: str | Path, pick: Callable[[dict], list[int]]) -> list[dict]:
+    """The records (``articles.jsonl`` lines) at the positions ``pick(manifest)`` of a
+    saved index that may be stale or about to be rebuilt; only those lines are
+    parsed, and only when some are picked. Empty when there is no index, and with a
+    warning when one is there but cannot be read back. A rebuild uses it to keep the
+    articles added with ``add``, which live nowhere else.
 
-    Example: ``manifest, records = saved_articles("index/")``; ``records[0]["text"]``
+    Example: ``saved_articles("index/", lambda manifest: [0])[0]["text"]``
     """
     try:
-        folder, manifest = _saved_generation(index_dir, ("articles.jsonl",))
+        folder, manifest = _saved_generation(index_dir, ())
+        wanted = set(pick(manifest))
+        if not wanted:
+            return []
+        _check_files(folder, manifest, ("articles.jsonl",))
         with open(folder / "articles.jsonl", encoding="utf-8") as handle:
-            records = [json.loads(line) for line in handle if line.strip()]
-        if len(records) != len(manifest["articles"]):
-            return {}, []
-        return manifest, records
-    except _UNUSABLE:
-        return {}, []
+            records = [json.loads(line) for i, line in enumerate(handle) if i in wanted]
+        if len(records) != len(wanted):
+            raise ValueError("articles.jsonl has fewer lines than the manifest has articles")
+        return records
+    except IndexMissingError:
+        return []
+    except _UNUSABLE as exc:
+        log.warning("cannot read the articles of the old index in %s (%s): articles added to it with add() "
+                    "or from the chat, if any, are lost; the corpus files are indexed again", index_dir, exc)
+        return []
 
 
 def _limit_faiss_reads(path: Path) -> None:

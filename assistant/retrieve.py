@@ -66,7 +66,9 @@ def dense_candidates(index: faiss.Index, query: np.ndarray, k: int, allowed: np.
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
     if allowed is not None and vectors is not None and len(allowed) <= exact_below:
-        scores = np.asarray(vectors[allowed], dtype=np.float32) @ query.astype(np.float32)
+        scores = np.empty(len(allowed), dtype=np.float32)
+        for start in range(0, len(allowed), 4096):  # slices: no 75 MB copy of memory-mapped rows per question
+            scores[start : start + 4096] = np.asarray(vectors[allowed[start : start + 4096]], dtype=np.float32) @ query
         return allowed[np.argsort(-scores, kind="stable")[:k]].astype(np.int64)
     params = None
     if allowed is not None:

@@ -49,6 +49,16 @@ def test_article_ids_restrict_and_unknown_id_is_named(fake_bot, tmp_path):
         bot.ask("x", article_ids=["nope"])
 
 
+def test_an_article_id_given_twice_changes_nothing(fake_bot):
+    from assistant.settings import Settings
+
+    # Few candidates, so rows counted twice would crowd out others.
+    bot = Assistant.from_paths([CORPUS], settings=Settings(model="fake", progress=False, candidates=3), embedder=FakeEmbedder())
+    seed = bot.articles[0].id
+    for question in ["What did Gary Coby say?", "Who did Zuckerberg call?", "Did the company comment?"]:
+        assert bot.ask(question, article_ids=[seed, seed]).model_dump() == bot.ask(question, article_ids=[seed]).model_dump()
+
+
 def test_follow_up_uses_previous_turn(fake_bot):
     first = fake_bot.ask("What did Gary Coby tell BuzzFeed News?")
     follow = fake_bot.ask("What else did he say?", history=[first])

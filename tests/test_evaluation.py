@@ -96,6 +96,8 @@ def test_accuracy_coverage_matches_brute_force_and_plots_are_png(tmp_path):
     thinned = accuracy_coverage(conf, right, max_points=7)
     assert len(thinned) == 7 and thinned[0] == points[0] and thinned[-1] == points[-1]
     assert set(thinned) <= set(points) and thinned == sorted(thinned, key=points.index)
+    with pytest.raises(ValueError, match="at least 2"):
+        accuracy_coverage(conf, right, max_points=1)
     for path in (plot_coverage({"x": points}, tmp_path / "c.png"),
                  plot_hits({"a": {"hit@1": 0.5, "hit@3": 0.7, "hit@5": 0.9}}, tmp_path / "h.png")):
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -116,14 +116,31 @@ def test_rebuild_keeps_articles_added_from_outside_the_corpus(tmp_path, corpus_c
     assert [a.id for a in _bot(corpus_copy, tmp_path / "idx", fake_settings).articles] == [a.id for a in bot.articles]
 
 
-def test_rebuild_over_damaged_articles_file_drops_only_what_is_lost(tmp_path, corpus_copy, fake_settings):
+@pytest.mark.parametrize("rebuild", [True, False])
+def test_building_over_another_corpus_drops_the_old_corpus_but_keeps_added(tmp_path, corpus_copy, fake_settings, rebuild):
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "story.txt").write_text("Old story\n\nThe council closed the library. Readers protested.", encoding="utf-8")
+    added = tmp_path / "bridge.txt"
+    added.write_text("Bridge opens\n\nThe mayor opened a new bridge on Tuesday. Crowds cheered.", encoding="utf-8")
+    bot = _bot(old, tmp_path / "idx", fake_settings)
+    bot.add(added)
+    moved = Assistant.from_paths([corpus_copy], index_dir=tmp_path / "idx", settings=fake_settings,
+                                 embedder=FakeEmbedder(), rebuild=rebuild)
+    titles = [a.title for a in moved.articles]
+    assert "Old story" not in titles and "Bridge opens" in titles and len(titles) == 2
+
+
+def test_rebuild_over_damaged_articles_file_drops_only_what_is_lost(tmp_path, corpus_copy, fake_settings, caplog):
     other = tmp_path / "bridge.txt"
     other.write_text("Bridge opens\n\nThe mayor opened a new bridge on Tuesday. Crowds cheered.", encoding="utf-8")
     bot = _bot(corpus_copy, tmp_path / "idx", fake_settings)
     bot.add(other)
     path = current_generation(tmp_path / "idx", "fix") / "articles.jsonl"
     path.write_bytes(path.read_bytes().replace(b"mayor", b"mayer"))
-    rebuilt = Assistant.from_paths([corpus_copy], index_dir=tmp_path / "idx", settings=fake_settings,
-                                   embedder=FakeEmbedder(), rebuild=True)
+    with caplog.at_level("WARNING", logger="assistant.index"):
+        rebuilt = Assistant.from_paths([corpus_copy], index_dir=tmp_path / "idx", settings=fake_settings,
+                                       embedder=FakeEmbedder(), rebuild=True)
     assert [a.id for a in rebuilt.articles] == [bot.articles[0].id]
+    assert "articles.jsonl does not match its checksum" in caplog.text and "are lost" in caplog.text
     verify_index(tmp_path / "idx", "fix")

@@ -175,4 +175,8 @@ def test_bf16_batch_encoding_matches_float32():
     fast = SentenceTransformerEmbedder(light=False, bf16=True).encode(texts)
     exact = SentenceTransformerEmbedder(light=False, bf16=False).encode(texts)
     assert len(texts) > 40 and (fast * exact).sum(1).min() >= 0.999
+    # Queries stay float32 even when torch (not the numpy encoder) encodes them.
+    question = "Who did Zuckerberg call after the election?"
+    assert np.allclose(SentenceTransformerEmbedder(light=False, bf16=True).encode_query(question),
+                       SentenceTransformerEmbedder(light=False, bf16=False).encode_query(question), atol=1e-6)
     assert np.allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)

@@ -18,6 +18,8 @@ def accuracy_coverage(confidence: list[float], correct: list[bool], max_points: 
     for each cut-off, the share answered and the share of those answered right.
     Long curves keep ``max_points`` evenly spaced cut-offs, the last included, so a
     2,828-question summary stays readable; every kept point is exact."""
+    if max_points < 2:
+        raise ValueError(f"max_points must be at least 2 (the first and the last cut-off), not {max_points}")
     order = sorted(range(len(confidence)), key=lambda i: -confidence[i])
     points, right = [], 0
     for n, i in enumerate(order, start=1):
