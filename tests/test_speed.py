@@ -91,6 +91,10 @@ def test_approximate_index_recall_against_exact():
     _, want = exact.search(queries, 10)
     recall = np.mean([len(set(g) & set(w)) / 10 for g, w in zip(got, want)])
     assert recall >= 0.9
+    # The scale benchmark's sliced brute force is exact search.
+    from assistant.evaluation.scale import exact_top
+
+    assert (exact_top(rows, queries.astype(np.float32), chunk=700) == want).all()
 
 
 def test_approximate_index_saves_loads_and_answers_verbatim(tmp_path, fake_settings):

@@ -79,14 +79,24 @@ def rows_for(bbc, n: int) -> tuple[int, int]:
     return copies, (copies - 1) * per + cut
 
 
+def exact_top(vectors: np.ndarray, queries: np.ndarray, k: int = 10, chunk: int = 65_536) -> np.ndarray:
+    """Row ids of the ``k`` largest inner products per query, by brute force over
+    ``vectors`` in slices (a memory-mapped array is read, never copied whole, and
+    no second 1.5 GB exact index is built just to measure recall)."""
+    ids, scores = [], []
+    for lo in range(0, len(vectors), chunk):
+        block = queries @ np.asarray(vectors[lo : lo + chunk], dtype=np.float32).T
+        top = np.argpartition(-block, k, axis=1)[:, :k] if block.shape[1] > k else np.argsort(-block, axis=1)
+        ids.append(top + lo)
+        scores.append(np.take_along_axis(block, top, axis=1))
+    ids, scores = np.concatenate(ids, axis=1), np.concatenate(scores, axis=1)
+    return np.take_along_axis(ids, np.argsort(-scores, axis=1, kind="stable")[:, :k], axis=1)
+
+
 def recall(approx, vectors: np.ndarray, queries: np.ndarray) -> dict:
     """Recall@10 against exact inner-product search: of the approximate index alone,
     and of what ``ask`` does (100 approximate candidates re-scored with the exact vectors)."""
-    import faiss
-
-    exact = faiss.IndexFlatIP(vectors.shape[1])
-    exact.add(vectors)
-    _, want = exact.search(queries, 10)
+    want = exact_top(vectors, queries)
     _, got10 = approx.search(queries, 10)
     _, got100 = approx.search(queries, 100)
     rescored = [ids[np.argsort(-(vectors[ids] @ q), kind="stable")[:10]] for ids, q in zip(got100, queries)]
@@ -123,8 +133,13 @@ def build(bbc, n: int, out: Path, approximate_above: int, questions: np.ndarray)
     from assistant.dense import describe, make_dense
 
     copies, rows = rows_for(bbc, n)
+    out.mkdir(parents=True, exist_ok=True)
     times, started = {}, time.perf_counter()
-    vectors = synthetic_vectors(np.asarray(bbc.vectors, dtype=np.float32), copies, rows)
+    np.save(out / "vectors.npy", synthetic_vectors(np.asarray(bbc.vectors, dtype=np.float32), copies, rows),
+            allow_pickle=False)
+    # From here on the vectors are memory-mapped, as an index build reads them back, so
+    # the float32 array and the IVF lists are not both held in memory.
+    vectors = np.load(out / "vectors.npy", allow_pickle=False, mmap_mode="r")
     times["vectors_s"] = time.perf_counter() - started
     started = time.perf_counter()
     dense = make_dense(vectors, approximate_above)
@@ -133,10 +148,9 @@ def build(bbc, n: int, out: Path, approximate_above: int, questions: np.ndarray)
     lexicon = tiled_lexicon(bbc.lexicon, copies, rows)
     times["bm25_s"] = time.perf_counter() - started
     started = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
-    np.save(out / "vectors.npy", vectors, allow_pickle=False)
     faiss.write_index(dense, str(out / "dense.faiss"))
     lexicon.save(out / "lexical")
+    del lexicon
     (out / "scale.json").write_text(json.dumps({"copies": copies, "rows": rows, "noise": NOISE}), encoding="utf-8")
     times["save_s"] = time.perf_counter() - started
     rng = np.random.default_rng(1)
