@@ -215,6 +215,39 @@ def test_failed_write_gives_clear_error_and_the_old_index_survives(index_copy, f
         assert len(_bot(corpus, idx, fake_settings).articles) == len(before) + 1
 
 
+@pytest.mark.parametrize("operation", ["rebuild", "add"])
+def test_failed_faiss_write_of_an_approximate_index_keeps_the_old_one(index_copy, fake_settings, monkeypatch, tmp_path,
+                                                                      operation):
+    import faiss
+
+    corpus, idx, _ = index_copy
+    settings = fake_settings.model_copy(update={"approximate_above": 20})  # this corpus is IVF then: dense.faiss is written
+    bot = _bot(corpus, idx, settings)
+    assert (current_generation(idx, "fix") / "dense.faiss").is_file()
+    before, answers = [a.id for a in bot.articles], _answers(bot)
+    new = tmp_path / "new.txt"
+    new.write_text("Bridge opens\n\nThe mayor opened a new bridge on Tuesday.", encoding="utf-8")
+
+    def full_disk(*args, **kwargs):  # what FAISS's C++ writer raises when fopen/fwrite fails
+        raise RuntimeError("Error in faiss::FileIOWriter::FileIOWriter: could not open dense.faiss for writing: "
+                           "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(faiss, "write_index", full_disk)
+        with pytest.raises(IndexWriteError, match="previous index"):
+            if operation == "add":
+                bot.add(new)
+            else:
+                shutil.copy(new, corpus / "new.txt")
+                _bot(corpus, idx, settings)
+    if operation == "add":
+        assert [a.id for a in bot.articles] == before and _answers(bot) == answers
+    reloaded = load_index(idx, FakeEmbedder(), "fix")
+    assert [a.id for a in reloaded.articles] == before and "IVF" in type(reloaded.dense).__name__
+    assert not [p.name for p in idx.iterdir() if p.name.startswith((".tmp-", f".{CURRENT}."))]
+    assert len([p for p in idx.iterdir() if p.name.startswith("gen-")]) == 1
+
+
 def test_real_permission_denied_and_index_path_that_is_a_file(index_copy, fake_settings, tmp_path):
     corpus, _, _ = index_copy
     (tmp_path / "a-file").write_text("not a folder")
