@@ -387,7 +387,10 @@ def _load_generation(index_dir: str | Path, pointer: tuple[str, str | None], emb
     folder = Path(index_dir) / pointer[0]
     if not (folder / MANIFEST).is_file():
         raise IndexCorruptError(str(index_dir), f"file {CURRENT} names {folder.name}, whose {MANIFEST} is missing", fix)
-    manifest = _verify_generation(folder, index_dir, fix, pointer[1])
+    try:
+        manifest = _verify_generation(folder, index_dir, fix, pointer[1])
+    except OSError as exc:  # e.g. a writer removed this generation after switching CURRENT: load_index retries
+        raise IndexCorruptError(str(index_dir), f"a file could not be read ({exc})", fix) from None
     model = manifest["model"]
     if model["id"] != embedder.model_id or model["weights_sha256"] != embedder.weights_sha256:
         raise IndexStaleError(str(index_dir), f"it was built with model {model['id']!r}, not {embedder.model_id!r}", fix)

@@ -259,6 +259,31 @@ def test_real_permission_denied_and_index_path_that_is_a_file(index_copy, fake_s
         _bot(corpus, "/sys/kernel/assistant-index", fake_settings)  # sysfs refuses even root
 
 
+def test_a_load_racing_a_rebuild_that_deletes_its_generation_reads_the_new_one(index_copy, fake_settings, monkeypatch,
+                                                                                  tmp_path):
+    """Deterministically, the race the threaded test below can only hit by chance: a
+    writer switches CURRENT and deletes the generation a reader is verifying."""
+    import assistant.index as index_module
+
+    corpus, idx, _ = index_copy
+    bot = _bot(corpus, idx, fake_settings)
+    old = current_generation(idx, "fix")
+    new = tmp_path / "bridge.txt"
+    new.write_text("Bridge opens\n\nThe mayor opened a new bridge on Tuesday.", encoding="utf-8")
+    real, raced = index_module.file_sha256, []
+
+    def racing_sha256(path):
+        if not raced and Path(path).parent == old:
+            raced.append(path)
+            bot.add(new)  # writes a new generation, switches CURRENT, removes the old one
+            assert not old.exists()
+        return real(path)
+
+    monkeypatch.setattr(index_module, "file_sha256", racing_sha256)
+    data = load_index(idx, FakeEmbedder(), "fix")
+    assert raced and [a.id for a in data.articles] == [a.id for a in bot.articles]
+
+
 def test_readers_keep_answering_while_articles_are_added_and_the_index_rebuilt(index_copy, fake_settings, tmp_path):
     """In-process readers of one Assistant and readers loading from disk, while a
     writer adds five articles and then rebuilds: no errors, every answer verbatim,
