@@ -23,7 +23,8 @@ from assistant.answer import make_answer, pick_quotes
 from assistant.articles import article_ids
 from assistant.embed import Embedder, make_embedder
 from assistant.errors import (
-    AssistantError, EmptyQuestionError, IndexMissingError, IndexStaleError, QuestionError, UnknownArticleError,
+    AssistantError, EmptyQuestionError, IndexMissingError, IndexStaleError, NoArticlesError, QuestionError,
+    UnknownArticleError,
 )
 from assistant.followup import Turn, contextual_query, normalise_history
 from assistant.index import (
@@ -98,18 +99,24 @@ class Assistant:
     @classmethod
     def from_paths(cls, paths: list[str | Path], index_dir: str | Path | None = None,
                    settings: Settings | None = None, embedder: Embedder | None = None,
-                   rebuild: bool = False) -> "Assistant":
+                   rebuild: bool = False, allow_empty: bool = False) -> "Assistant":
         """Articles from files/folders; with ``index_dir``, load the saved index when it
         matches them, else build (reusing unchanged sentences' embeddings) and save.
-        Articles added earlier with ``add`` from outside ``paths`` stay in the index."""
+        Articles added earlier with ``add`` from outside ``paths`` stay in the index.
+        No article at all raises ``NoArticlesError`` unless ``allow_empty`` (the web
+        chat, where articles can be uploaded)."""
         settings, embedder = _defaults(settings, embedder)
         files = article_files(list(paths))
         if index_dir is None:
+            if not files and not allow_empty:
+                raise NoArticlesError([str(p) for p in paths])
             return cls.from_articles([read_article(f, settings.max_file_bytes) for f in files], embedder, settings)
         fix = _fix_command([str(p) for p in paths], str(index_dir))
         old = None if rebuild else _load_if_possible(index_dir, embedder, fix)
         extras = [old.articles[i] for i in _added_elsewhere(old.manifest, paths)] if old is not None \
             else _recover_added(index_dir, paths)
+        if not files and not extras and not allow_empty:
+            raise NoArticlesError([str(p) for p in paths])
         sources = {os.path.normpath(str(f)): source_fingerprint(f) for f in files}
         sources.update({a.source_path: a.fingerprint for a in extras if a.source_path})
         if old is not None and stale_reason(old.manifest, sources) is None:

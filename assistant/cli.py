@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 
@@ -21,17 +22,18 @@ DEFAULT_CORPUS = "corpus/"
 DEFAULT_INDEX = "index/"
 
 
-def _bot(args, rebuild: bool = False):
+def _bot(args, rebuild: bool = False, allow_empty: bool = False):
     from assistant.api import Assistant
     from assistant.settings import Settings
 
     settings = Settings.from_env(progress=not getattr(args, "quiet", False))
-    return Assistant.from_paths(args.corpus or [DEFAULT_CORPUS], index_dir=args.index, settings=settings, rebuild=rebuild)
+    return Assistant.from_paths(args.corpus or [DEFAULT_CORPUS], index_dir=args.index, settings=settings, rebuild=rebuild,
+                                allow_empty=allow_empty)
 
 
 def cmd_ask(args) -> int:
     bot = _bot(args)
-    answer = bot.ask(args.question, top_k=args.top_k)
+    answer = bot.ask(args.question, top_k=args.top_k if args.top_k is not None else bot.settings.top_k)
     print(answer.model_dump_json(indent=2) if args.json else answer.to_text())
     return 0
 
@@ -82,7 +84,7 @@ def cmd_serve(args) -> int:
     from assistant import ui
 
     auth = parse_auth(args.auth)
-    bot = _bot(args)
+    bot = _bot(args, allow_empty=True)  # an empty corpus is fine here: articles can be uploaded in the chat
     ui.launch(bot, host=args.host, port=args.port, auth=auth)
     return 0
 
@@ -122,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ask = sub.add_parser("ask", help="answer one question")
     ask.add_argument("question")
-    ask.add_argument("--top-k", type=int, default=3)
+    ask.add_argument("--top-k", type=int, help="quotes to show (default: ASSISTANT_TOP_K, else 3)")
     ask.add_argument("--json", action="store_true", help="print the Answer as JSON")
     corpus_options(ask)
     ask.set_defaults(func=cmd_ask)
@@ -137,7 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--suite", required=True, choices=["seed", "squad2", "attribution", "cases"])
     ev.add_argument("--path", help="dataset file (squad2: SQuAD 2.0 JSON; cases/seed/attribution: JSONL)")
     ev.add_argument("--limit", type=int, help="only the first N questions per article")
-    ev.add_argument("--fit", action="store_true", help="squad2: refit the shipped answerability model")
+    ev.add_argument("--fit", action="store_true",
+                    help="squad2: refit the shipped ranker and answerability model (assistant/data/*.json)")
     ev.add_argument("--data-root", default="../shared/data", help="folder that attribution rows' bbc/ paths are under")
     ev.add_argument("--reports", default="eval/reports", help="where reports are written")
     ev.add_argument("--timing-runs", type=int, default=3,
@@ -180,12 +183,17 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # here, so a reader that left (`| head -1`) is handled below, not at exit
+        return code
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `assistant ask ... | head -1`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

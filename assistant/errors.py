@@ -48,6 +48,19 @@ class SidecarError(ArticleError):
         super().__init__(f"Bad metadata sidecar {path}: {reason}. Fix the JSON or delete the sidecar.")
 
 
+class SettingsError(AssistantError):
+    """A setting (an ``ASSISTANT_*`` environment variable or an override) with a value it cannot take."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("Bad setting: " + "; ".join(problems) + ". Fix or unset the variable.")
+
+
+class NoArticlesError(ArticleError):
+    def __init__(self, paths: list[str]):
+        super().__init__(f"No article files (.txt, .md) in {', '.join(paths)}. Add articles there or pass "
+                         "--corpus with a file or folder that holds them.")
+
+
 class QuestionError(AssistantError):
     """A question that cannot be asked."""
 

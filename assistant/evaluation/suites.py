@@ -8,7 +8,7 @@ from pathlib import Path
 
 from assistant.evaluation import runner
 from assistant.evaluation.plots import plot_coverage, plot_hits
-from assistant.evaluation.report import markdown_table, write_report
+from assistant.evaluation.report import finite, markdown_table, write_report
 
 SEED = "eval/seed.jsonl"
 ATTRIBUTION = "eval/attribution.jsonl"
@@ -26,7 +26,7 @@ def _squad_body(summary: dict, cols: list[str]) -> str:
         markdown_table({"hybrid": summary["methods"]["hybrid"]}, ["quote_hit@1", "median_quote_chars"]),
         f"Verbatim rate over every returned quote: {summary['verbatim_rate']:.3f}",
         "Abstention (leave-one-article-out):",
-        "```json\n" + json.dumps(summary["abstention"], indent=2) + "\n```",
+        "```json\n" + json.dumps(finite(summary["abstention"]), indent=2) + "\n```",
         "![hit@k by method](hit_by_method.png)\n\n![accuracy vs coverage](accuracy_coverage.png)",
     ])
 
@@ -36,11 +36,15 @@ def main(args) -> int:
     from assistant.settings import Settings
 
     settings = Settings.from_env(progress=not args.quiet)
+    if args.suite == "cases" and not args.path:
+        print("error: --suite cases needs --path FILE.jsonl (your labelled questions; see README \"Evaluation suite\")",
+              file=sys.stderr)
+        return 2
     if args.suite in ("seed", "cases"):
         bot = Assistant.from_paths(args.corpus or ["corpus/"], index_dir=args.index, settings=settings)
         result = runner.run_seed(args.path or SEED, bot)
         shown = {k: v for k, v in result["summary"].items() if k != "accuracy_coverage"}
-        body = "```json\n" + json.dumps(shown, indent=2) + "\n```\n\n![accuracy vs coverage](accuracy_coverage.png)"
+        body = "```json\n" + json.dumps(finite(shown), indent=2) + "\n```\n\n![accuracy vs coverage](accuracy_coverage.png)"
         plots = {"accuracy_coverage.png": lambda path: plot_coverage(
             {args.suite: result["summary"]["accuracy_coverage"]}, path)}
     elif args.suite == "attribution":
@@ -54,7 +58,7 @@ def main(args) -> int:
                 "median": round(timing["seconds"], 2), "min": round(timing["min"], 2),
                 "max": round(timing["max"], 2), "runs": timing["runs"]}
             result["summary"]["bbc_articles"] = timing["articles"]
-        body = "```json\n" + json.dumps(result["summary"], indent=2) + "\n```"
+        body = "```json\n" + json.dumps(finite(result["summary"]), indent=2) + "\n```"
         plots = {}
     else:
         from assistant.embed import make_embedder
@@ -73,7 +77,9 @@ def main(args) -> int:
         plots = {"hit_by_method.png": lambda path: plot_hits(summary["methods"], path),
                  "accuracy_coverage.png": lambda path: plot_coverage(
                      {"shipped (leave-one-article-out)": summary["accuracy_coverage"]}, path)}
-    folder = write_report(Path(args.reports), args.suite, _command(), result["summary"], result["rows"], body)
+    tag = "-".join(t for t in (Path(args.path).stem if args.suite == "cases" else "",
+                                f"limit{args.limit}" if args.limit and args.suite == "squad2" else "") if t)
+    folder = write_report(Path(args.reports), args.suite, _command(), result["summary"], result["rows"], body, tag)
     for name, draw in plots.items():
         draw(folder / name)
     print(body)
