@@ -64,7 +64,8 @@ class QuestionTerms:
     coverage features of the ranker and of this model. ``total`` is the IDF mass
     of all the terms, those the index has never seen included.
 
-    Example: ``QuestionTerms.of(lexicon, lexicon.tokenize("Who called?")).share(lexicon.sentence_tokens(0))``
+    Example: ``terms = QuestionTerms.of(lexicon, lexicon.tokenize("Who called?"))``, then
+    ``terms.shares(terms.hits(lexicon, np.array([0])))`` is sentence 0's coverage.
     """
 
     weights: dict[int, float]
@@ -92,16 +93,11 @@ class QuestionTerms:
         return out
 
     def shares(self, hits: np.ndarray) -> np.ndarray:
-        """``share`` per column of a ``hits`` matrix."""
+        """Per column of a ``hits`` matrix, the IDF-weighted share of the question's terms
+        it holds (unseen terms count in ``total`` but are never held)."""
         if self.total <= 0:
             return np.zeros(hits.shape[1])
         return np.fromiter(self.weights.values(), dtype=np.float64, count=len(self.weights)) @ hits / self.total
-
-    def share(self, *token_sets: set[int]) -> float:
-        """IDF-weighted share of the question's terms found in any of ``token_sets``."""
-        if self.total <= 0:
-            return 0.0
-        return sum(w for t, w in self.weights.items() if any(t in ids for ids in token_sets)) / self.total
 
 
 def features(top_cosine: float, cov_context: float, cov_sentence: float, margin: float, idf_mass: float) -> list[float]:

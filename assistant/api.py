@@ -33,7 +33,7 @@ from assistant.index import (
 )
 from assistant.ingest import Sidecar, article_files, article_from_text, decode_bytes, read_article, source_fingerprint
 from assistant.ranker import question_type, shipped_ranker, type_match
-from assistant.retrieve import Params, Scored, neighbour_rows, search
+from assistant.retrieve import Params, Scored, adjacent, search
 from assistant.settings import Settings
 from assistant.types import Answer, Article
 
@@ -295,12 +295,22 @@ class Assistant:
         return read_article(path_or_url, self.settings.max_file_bytes)
 
 
+def coverage(data: IndexData, terms: ans.QuestionTerms, paragraph_of_row: np.ndarray,
+             rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the share of the question's IDF mass it contains, alone and together
+    with its same-paragraph neighbours (a ranker feature each, and two answerability
+    features of the top row)."""
+    before, same_before, after, same_after = adjacent(paragraph_of_row, rows)
+    own = terms.hits(data.lexicon, rows)
+    window = own | (terms.hits(data.lexicon, before) & same_before) | (terms.hits(data.lexicon, after) & same_after)
+    return terms.shares(own), terms.shares(window)
+
+
 def describer(data: IndexData, terms: ans.QuestionTerms, question: str, paragraph_of_row: np.ndarray):
     """The ranker's per-row facts for this question: does the sentence hold the
     asked-for type, how much of the question's IDF mass it covers (alone, and with
     its same-paragraph neighbours), its length."""
     kind = question_type(question)
-    last = len(paragraph_of_row) - 1
 
     def describe(rows: np.ndarray):
         matches, lengths = np.zeros(len(rows)), np.zeros(len(rows))
@@ -310,26 +320,18 @@ def describer(data: IndexData, terms: ans.QuestionTerms, question: str, paragrap
             sentence = article.sentences[s]
             matches[i] = kind is not None and type_match(kind, article.text[sentence.start:sentence.end])
             lengths[i] = sentence.end - sentence.start
-        before, after = np.maximum(rows - 1, 0), np.minimum(rows + 1, last)
-        same_before = (rows > 0) & (paragraph_of_row[before] == paragraph_of_row[rows])
-        same_after = (rows < last) & (paragraph_of_row[after] == paragraph_of_row[rows])
-        own = terms.hits(data.lexicon, rows)
-        window = own | (terms.hits(data.lexicon, before) & same_before) | (terms.hits(data.lexicon, after) & same_after)
-        return matches, terms.shares(own), lengths, terms.shares(window)
+        own, window = coverage(data, terms, paragraph_of_row, rows)
+        return matches, own, lengths, window
 
     return describe
 
 
 def answer_features(state: _State, terms: ans.QuestionTerms, scored: Scored, order: np.ndarray) -> list[float]:
     """Answerability features of the top-ranked sentence (see ``answerability``)."""
-    data = state.data
     top = int(order[0])
-    row = int(scored.rows[top])
-    own = data.lexicon.sentence_tokens(row)
-    near = neighbour_rows(state.paragraph_of_row, np.array([row]))[0]
-    context = [own, *(data.lexicon.sentence_tokens(n) for n in near)]
+    own, window = coverage(state.data, terms, state.paragraph_of_row, scored.rows[top : top + 1].astype(np.int64))
     margin = float(scored.score[top] - scored.score[int(order[1])]) if len(order) > 1 else 1.0
-    return ans.features(float(scored.dense[top]), terms.share(*context), terms.share(own), margin, terms.total)
+    return ans.features(float(scored.dense[top]), float(window[0]), float(own[0]), margin, terms.total)
 
 
 def _load_if_possible(index_dir, embedder: Embedder, fix: str) -> IndexData | None:

@@ -1,5 +1,5 @@
 """BM25 over sentences (bm25s tokenizer: Snowball-stemmed, English stopwords)
-plus the per-sentence token lists that answerability features need.
+plus the per-sentence token ids that the coverage features read.
 
 Scores follow bm25s's default ("lucene": k1=1.5, b=0.75,
 ``idf = log(1 + (N - df + 0.5) / (df + 0.5))``) but are computed here with
@@ -124,9 +124,6 @@ class Lexicon:
             df = int(self.col_ptr[self.vocab[t] + 1] - self.col_ptr[self.vocab[t]]) if t in self.vocab else 0
             out[t] = float(np.log((n + 1) / (df + 0.5)))
         return out
-
-    def sentence_tokens(self, row: int) -> set[int]:
-        return set(self.token_ids[self.indptr[row] : self.indptr[row + 1]].tolist())
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)

@@ -119,15 +119,22 @@ def with_neighbours(fused: np.ndarray, neighbours: list[list[int]], weight: floa
     return fused + weight * best_neighbour(fused, neighbours)
 
 
-def neighbour_rows(paragraph_of_row: np.ndarray, rows: np.ndarray) -> list[list[int]]:
-    """For each row, the adjacent rows in the same paragraph (``paragraph_of_row``
-    holds a global paragraph id per row)."""
+def adjacent(paragraph_of_row: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(row before, whether it is in the same paragraph, row after, whether it is)
+    for each of ``rows``; ``paragraph_of_row`` holds a global paragraph id per row,
+    so rows of another article are never in the same paragraph."""
     last = len(paragraph_of_row) - 1
-    out = []
-    for r in rows.tolist():
-        near = [n for n in (r - 1, r + 1) if 0 <= n <= last and paragraph_of_row[n] == paragraph_of_row[r]]
-        out.append(near)
-    return out
+    before, after = np.maximum(rows - 1, 0), np.minimum(rows + 1, last)
+    same_before = (rows > 0) & (paragraph_of_row[before] == paragraph_of_row[rows])
+    same_after = (rows < last) & (paragraph_of_row[after] == paragraph_of_row[rows])
+    return before, same_before, after, same_after
+
+
+def neighbour_rows(paragraph_of_row: np.ndarray, rows: np.ndarray) -> list[list[int]]:
+    """For each row, the adjacent rows in the same paragraph (see ``adjacent``)."""
+    before, same_before, after, same_after = adjacent(paragraph_of_row, rows)
+    return [[b] * sb + [a] * sa for b, sb, a, sa in
+            zip(before.tolist(), same_before.tolist(), after.tolist(), same_after.tolist())]
 
 
 def candidate_rows(dense_index: faiss.Index, paragraph_of_row: np.ndarray, query: np.ndarray,

@@ -57,21 +57,36 @@ def test_json_round_trip_and_feature_check():
         Ranker.from_json('{"features": ["cosine"], "weights": [1.0]}')
 
 
-def test_question_term_share_over_several_sets_is_the_share_of_their_union():
+def _tokens(lexicon, row: int) -> set[int]:
+    """Brute-force reference: a sentence's token ids read straight from the CSR arrays."""
+    return set(lexicon.token_ids[lexicon.indptr[row] : lexicon.indptr[row + 1]].tolist())
+
+
+def _share(terms, *token_sets: set[int]) -> float:
+    """Brute-force reference: IDF-weighted share of the question's terms in any of the sets."""
+    if terms.total <= 0:
+        return 0.0
+    return sum(w for t, w in terms.weights.items() if any(t in ids for ids in token_sets)) / terms.total
+
+
+def test_question_term_hits_and_shares_match_sets():
     import random
+    from types import SimpleNamespace
 
     from assistant.answerability import QuestionTerms
 
     rng = random.Random(7)
     for _ in range(200):
+        sentences = [sorted(rng.sample(range(30), rng.randrange(0, 12))) for _ in range(rng.randrange(1, 9))]
+        lexicon = SimpleNamespace(indptr=np.cumsum([0] + [len(x) for x in sentences]),
+                                  token_ids=np.array([t for x in sentences for t in x], dtype=np.int32))
         weights = {rng.randrange(30): rng.random() for _ in range(rng.randrange(1, 8))}
         terms = QuestionTerms(weights, total=sum(weights.values()) + rng.random())  # unseen terms add mass
-        sets = [set(rng.sample(range(30), rng.randrange(0, 12))) for _ in range(rng.randrange(1, 4))]
-        union = set().union(*sets)
-        expected = sum(w for t, w in weights.items() if t in union) / terms.total
-        assert terms.share(*sets) == pytest.approx(expected)
-        assert terms.share(sets[0]) <= terms.share(*sets) + 1e-12
-    assert QuestionTerms({}, 0.0).share({1, 2}) == 0.0
+        rows = np.array([rng.randrange(len(sentences)) for _ in range(rng.randrange(0, 12))], dtype=np.int64)
+        hits = terms.hits(lexicon, rows)
+        assert hits.tolist() == [[t in sentences[r] for r in rows.tolist()] for t in weights]
+        assert terms.shares(hits) == pytest.approx([_share(terms, set(sentences[r])) for r in rows.tolist()])
+    assert QuestionTerms({}, 0.0).shares(np.zeros((0, 2), dtype=bool)).tolist() == [0.0, 0.0]
 
 
 def test_describer_coverage_matches_per_sentence_sets(fake_settings):
@@ -79,7 +94,6 @@ def test_describer_coverage_matches_per_sentence_sets(fake_settings):
     from assistant.answerability import QuestionTerms
     from assistant.api import describer
     from assistant.embed import FakeEmbedder
-    from assistant.retrieve import neighbour_rows
     from tests.conftest import SEED, bbc_files
 
     bot = Assistant.from_paths([SEED, *bbc_files(6)], settings=fake_settings, embedder=FakeEmbedder())
@@ -91,8 +105,9 @@ def test_describer_coverage_matches_per_sentence_sets(fake_settings):
     for rows, question in [(r, q) for r in (every, subset) for q in questions]:
         terms = QuestionTerms.of(data.lexicon, data.lexicon.tokenize(question))
         _, cover, _, window = describer(data, terms, question, paragraphs)(rows)
-        for j, (i, near) in enumerate(zip(rows.tolist(), neighbour_rows(paragraphs, rows))):
-            own = data.lexicon.sentence_tokens(i)
-            assert cover[j] == pytest.approx(terms.share(own))
-            assert window[j] == pytest.approx(terms.share(own.union(*(data.lexicon.sentence_tokens(n) for n in near))))
+        for j, i in enumerate(rows.tolist()):
+            near = [n for n in (i - 1, i + 1) if 0 <= n < len(paragraphs) and paragraphs[n] == paragraphs[i]]
+            own = _tokens(data.lexicon, i)
+            assert cover[j] == pytest.approx(_share(terms, own))
+            assert window[j] == pytest.approx(_share(terms, own, *(_tokens(data.lexicon, n) for n in near)))
         assert window.max() > 0 or question.startswith("zzz")
