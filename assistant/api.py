@@ -21,7 +21,7 @@ import numpy as np
 from assistant import answerability as ans
 from assistant.answer import make_answer, pick_quotes
 from assistant.articles import article_ids
-from assistant.embed import Embedder, make_embedder
+from assistant.embed import Embedder, embedder_for
 from assistant.errors import (
     AssistantError, EmptyQuestionError, IndexMissingError, IndexStaleError, NoArticlesError, QuestionError,
     UnknownArticleError,
@@ -348,8 +348,7 @@ def _load_if_possible(index_dir, embedder: Embedder, fix: str) -> IndexData | No
 
 def _defaults(settings: Settings | None, embedder: Embedder | None) -> tuple[Settings, Embedder]:
     settings = settings or Settings.from_env()
-    return settings, embedder or make_embedder(settings.model, settings.batch_size, settings.query_cache_size,
-                                             settings.light_encoder, settings.bf16_build)
+    return settings, embedder or embedder_for(settings)
 
 
 def _added_elsewhere(manifest: dict, paths: list[str | Path]) -> list[int]:

@@ -212,3 +212,14 @@ def make_embedder(model: str = BUNDLED_MODEL, batch_size: int = 64, cache_size: 
     if model.startswith("fake"):
         return FakeEmbedder()
     return SentenceTransformerEmbedder(model, batch_size=batch_size, cache_size=cache_size, light=light, bf16=bf16)
+
+
+def embedder_for(settings, cache_size: int | None = None) -> Embedder:
+    """``make_embedder`` with every model setting of a ``Settings`` (``ASSISTANT_*``),
+    and optionally a larger query cache (the evaluation suites ask thousands).
+
+    Example: ``embedder_for(Settings(model="fake"))`` gives the test embedder.
+    """
+    return make_embedder(settings.model, settings.batch_size,
+                         settings.query_cache_size if cache_size is None else cache_size,
+                         settings.light_encoder, settings.bf16_build)

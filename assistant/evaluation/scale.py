@@ -165,14 +165,14 @@ def serve(bbc_index: str, out: str, questions: list[str], runs: int) -> dict:
     import faiss
 
     from assistant.api import Assistant
-    from assistant.embed import make_embedder
+    from assistant.embed import embedder_for
     from assistant.evaluation.bench import measure, peak_rss_mb
     from assistant.index import IndexData, load_index
     from assistant.lexical import Lexicon
     from assistant.settings import Settings
 
     settings = Settings.from_env(progress=False)
-    embedder = make_embedder(settings.model, settings.batch_size, settings.query_cache_size, settings.light_encoder)
+    embedder = embedder_for(settings)
     bbc = load_index(bbc_index, embedder, "assistant bench --corpus-set bbc")
     meta = json.loads((Path(out) / "scale.json").read_text(encoding="utf-8"))
     copies, rows = meta["copies"], meta["rows"]
@@ -188,14 +188,14 @@ def serve(bbc_index: str, out: str, questions: list[str], runs: int) -> dict:
 
 
 def main(args) -> int:
-    from assistant.embed import make_embedder
+    from assistant.embed import embedder_for
     from assistant.evaluation.bench import _child_env, bbc_questions, peak_rss_mb
     from assistant.index import load_index
     from assistant.settings import Settings
 
     settings = Settings.from_env(progress=False)
     bbc_index, out = Path(args.work) / "bench-bbc", Path(args.work) / f"bench-scale-{args.scale}"
-    embedder = make_embedder(settings.model)
+    embedder = embedder_for(settings)
     bbc = load_index(bbc_index, embedder, "assistant bench --corpus-set bbc")
     questions = bbc_questions(Path(args.bbc))
     asked = np.stack([embedder.encode_query(q) for q in questions])

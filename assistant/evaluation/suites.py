@@ -61,12 +61,12 @@ def main(args) -> int:
         body = "```json\n" + json.dumps(finite(result["summary"]), indent=2) + "\n```"
         plots = {}
     else:
-        from assistant.embed import make_embedder
+        from assistant.embed import embedder_for
 
         if not args.path:
             print("error: --suite squad2 needs --path FILE.json (a SQuAD 2.0 file)", file=sys.stderr)
             return 2
-        embedder = make_embedder(settings.model, settings.batch_size, cache_size=20000)
+        embedder = embedder_for(settings, cache_size=20000)
         raw = runner.run_squad(args.path, embedder, args.limit, progress=settings.progress)
         summary = runner.summarise_squad(raw)
         if args.fit:
