@@ -77,8 +77,7 @@ def main(args) -> int:
         plots = {"hit_by_method.png": lambda path: plot_hits(summary["methods"], path),
                  "accuracy_coverage.png": lambda path: plot_coverage(
                      {"shipped (leave-one-article-out)": summary["accuracy_coverage"]}, path)}
-    tag = "-".join(t for t in (Path(args.path).stem if args.suite == "cases" else "",
-                                f"limit{args.limit}" if args.limit and args.suite == "squad2" else "") if t)
+    tag = Path(args.path).stem if args.suite == "cases" else f"limit{args.limit}" if args.suite == "squad2" and args.limit else ""
     folder = write_report(Path(args.reports), args.suite, _command(), result["summary"], result["rows"], body, tag)
     for name, draw in plots.items():
         draw(folder / name)
