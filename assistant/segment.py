@@ -89,12 +89,17 @@ def _merge_fragments(text: str, spans: list[tuple[int, int]]) -> list[tuple[int,
     return out
 
 
+def _segment_once(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """sentencex's sentences of ``text[start:end]`` with the quotation and fragment fixes."""
+    return _merge_fragments(text, _move_quotes(text, _raw_spans(text, start, end)))
+
+
 def _resegment(text: str, spans: list[tuple[int, int]], depth: int = 0) -> list[tuple[int, int]]:
     """Each span segmented again on its own, so a quotation state carried over from
     earlier in the paragraph no longer hides its boundaries (at most 3 levels deep)."""
     out: list[tuple[int, int]] = []
     for s, e in spans:
-        pieces = _merge_fragments(text, _move_quotes(text, _raw_spans(text, s, e)))
+        pieces = _segment_once(text, s, e)
         if len(pieces) > 1 and depth < 3:
             out.extend(_resegment(text, pieces, depth + 1))
         else:
@@ -123,6 +128,5 @@ def sentence_spans(
     spans: list[tuple[int, int]] = []
     for p_start, p_end in paragraphs:
         for c_start, c_end in _content_pieces(p_start, p_end, boilerplate):
-            raw = _raw_spans(text, c_start, c_end)
-            spans.extend(_resegment(text, _merge_fragments(text, _move_quotes(text, raw))))
+            spans.extend(_resegment(text, _segment_once(text, c_start, c_end)))
     return [span for span in spans if re.search(r"\w", text[span[0] : span[1]])]
