@@ -8,7 +8,7 @@ Example:
 
 from assistant.api import Assistant
 from assistant.errors import (
-    ArticleError, AssistantError, EmptyArticleError, EmptyQuestionError, IndexCorruptError, IndexMissingError,
+    AdapterError, ArticleError, AssistantError, EmptyArticleError, EmptyQuestionError, IndexCorruptError, IndexMissingError,
     IndexStaleError, ModelMissingError, NoSuchFileError, QuestionError, SidecarError, UnknownArticleError,
     UnreadableFileError,
 )
@@ -16,7 +16,7 @@ from assistant.settings import Settings
 from assistant.types import Answer, Article, Attribution, Quote, Sentence
 
 __all__ = [
-    "Answer", "Article", "Assistant", "AssistantError", "ArticleError", "Attribution", "EmptyArticleError",
+    "AdapterError", "Answer", "Article", "Assistant", "AssistantError", "ArticleError", "Attribution", "EmptyArticleError",
     "EmptyQuestionError", "IndexCorruptError", "IndexMissingError", "IndexStaleError", "ModelMissingError",
     "NoSuchFileError", "Quote", "QuestionError", "Sentence", "Settings", "SidecarError", "UnknownArticleError",
     "UnreadableFileError",

@@ -140,7 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--path", help="dataset file (squad2: SQuAD 2.0 JSON; cases/seed/attribution: JSONL)")
     ev.add_argument("--limit", type=int, help="only the first N questions per article")
     ev.add_argument("--fit", action="store_true",
-                    help="squad2: refit the shipped ranker and answerability model (assistant/data/*.json)")
+                    help="squad2: fit the cross-validation adapters (eval/adapters/), then refit the shipped adapter, "
+                         "ranker and answerability model (assistant/data/); about 30 minutes")
     ev.add_argument("--data-root", default="../shared/data", help="folder that attribution rows' bbc/ paths are under")
     ev.add_argument("--reports", default="eval/reports", help="where reports are written")
     ev.add_argument("--timing-runs", type=int, default=3,

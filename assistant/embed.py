@@ -25,6 +25,7 @@ from typing import Protocol
 
 import numpy as np
 
+from assistant.adapter import NONE, SHIPPED, Adapter, load_adapter
 from assistant.errors import ModelMissingError
 from assistant.settings import BUNDLED_MODEL, BUNDLED_MODEL_SHA256
 
@@ -90,14 +91,26 @@ def _bf16_autocast(wanted: bool):
     return contextlib.nullcontext()
 
 
+def resolve_adapter(model: str, adapter: str | tuple[Adapter, str] | None) -> tuple[Adapter, str] | None:
+    """The adapter to merge into ``model`` and its sha256: the shipped one fits only
+    the bundled model, so ``'bundled'`` means none for any other model."""
+    if adapter is None or adapter == NONE or (adapter == SHIPPED and model != BUNDLED_MODEL):
+        return None
+    return load_adapter(adapter) if isinstance(adapter, str) else adapter
+
+
 class SentenceTransformerEmbedder:
     """The real model, loaded lazily on first use; ``encode`` is serialised by a lock
-    because the underlying model is not thread-safe."""
+    because the underlying model is not thread-safe. With an adapter (see
+    ``adapter.py``) its deltas are merged into the weights at load, on both the
+    sentence-transformers and the numpy path, and its sha256 joins the model id."""
 
     def __init__(self, model: str = BUNDLED_MODEL, batch_size: int = 64, cache_size: int = 256,
-                 light: bool = True, bf16: bool = True):
-        self.model_id = model
+                 light: bool = True, bf16: bool = True, adapter: str | tuple[Adapter, str] | None = SHIPPED):
         self._where, self.weights_sha256 = resolve_model(model)
+        resolved = resolve_adapter(model, adapter)
+        self._adapter = resolved[0] if resolved else None
+        self.model_id = f"{model}+adapter:{resolved[1][:16]}" if resolved else model
         self.dim = 384 if model == BUNDLED_MODEL else 0
         self._batch_size = batch_size
         self._model = None
@@ -118,6 +131,8 @@ class SentenceTransformerEmbedder:
                 self._model = SentenceTransformer(str(self._where), device="cpu", local_files_only=True)
             except Exception as exc:  # the library raises many types for a missing model
                 raise ModelMissingError(str(self._where), f"{type(exc).__name__}: {exc}") from None
+            if self._adapter is not None:
+                self._adapter.merge_into_torch(self._model[0].auto_model)
             self.dim = int(self._model.get_embedding_dimension())
         return self._model
 
@@ -127,7 +142,7 @@ class SentenceTransformerEmbedder:
             from assistant.light_encoder import LightEncoder, supports
 
             if supports(self._where):
-                self._light = LightEncoder(self._where)
+                self._light = LightEncoder(self._where, adapter=self._adapter)
                 self.dim = self._light.dim
             else:
                 self._light_wanted = False
@@ -205,13 +220,15 @@ class FakeEmbedder:
 
 
 def make_embedder(model: str = BUNDLED_MODEL, batch_size: int = 64, cache_size: int = 256, light: bool = True,
-                  bf16: bool = True) -> Embedder:
+                  bf16: bool = True, adapter: str | tuple[Adapter, str] | None = SHIPPED) -> Embedder:
     """``'fake'`` gives the test embedder; anything else a sentence-transformers model
     (with the numpy encoder for queries and small batches when ``light``, and bf16
-    batch encoding where the CPU has it when ``bf16``)."""
+    batch encoding where the CPU has it when ``bf16``), with ``adapter`` merged in
+    (``'bundled'``, ``'none'``, a path, or a loaded ``(Adapter, sha256)``)."""
     if model.startswith("fake"):
         return FakeEmbedder()
-    return SentenceTransformerEmbedder(model, batch_size=batch_size, cache_size=cache_size, light=light, bf16=bf16)
+    return SentenceTransformerEmbedder(model, batch_size=batch_size, cache_size=cache_size, light=light, bf16=bf16,
+                                       adapter=adapter)
 
 
 def embedder_for(settings, cache_size: int | None = None) -> Embedder:
@@ -222,4 +239,4 @@ def embedder_for(settings, cache_size: int | None = None) -> Embedder:
     """
     return make_embedder(settings.model, settings.batch_size,
                          settings.query_cache_size if cache_size is None else cache_size,
-                         settings.light_encoder, settings.bf16_build)
+                         settings.light_encoder, settings.bf16_build, settings.adapter)

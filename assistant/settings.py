@@ -26,6 +26,9 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     model: str = BUNDLED_MODEL
+    # The low-rank adapter merged into the bundled model (see adapter.py): "bundled" (the
+    # shipped assistant/data/adapter.npz), "none", or the path of an adapter .npz.
+    adapter: str = "bundled"
     top_k: int = Field(3, ge=1, le=50)
     candidates: int = Field(100, ge=1)
     dense_weight: float = Field(0.5, ge=0.0, le=1.0)

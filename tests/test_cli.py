@@ -123,3 +123,10 @@ def test_bench_quick_reports_every_measurement(tmp_path):
     assert 50 < seed["serving_peak_mb"] < 10_000
     for label in ("index build", "warm ask", "add one article", "cold `assistant ask`", "peak RSS serving"):
         assert label in done.stdout
+
+
+def test_bad_adapter_setting_is_a_message_not_a_traceback(tmp_path, corpus_copy):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_PROGRESS": "0", "ASSISTANT_ADAPTER": str(tmp_path / "no.npz")}
+    asked = subprocess.run([sys.executable, "-m", "assistant", "ask", "Who?", "--corpus", str(corpus_copy), "--index",
+                            str(tmp_path / "idx")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert asked.returncode == 3 and "ASSISTANT_ADAPTER" in asked.stderr and "Traceback" not in asked.stderr

@@ -14,14 +14,21 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from assistant.adapter import Adapter, adapter_sha256, load_adapter
 from assistant.api import Assistant
+from assistant.embed import make_embedder, resolve_adapter
 from assistant.evaluation import metrics as m
+from assistant.evaluation.adapt import Example, fit_adapter, hard_negatives
 from assistant.evaluation.calibrate import fit_model, fit_ranker
 from assistant.evaluation.datasets import AttributionCase, DatasetError, SeedCase, load_jsonl, load_squad
 from assistant.evaluation.plots import accuracy_coverage
 from assistant.ingest import article_from_text, decode_bytes, read_article
 from assistant.retrieve import METHODS
 from assistant.settings import Settings
+from assistant.types import Article
+
+ADAPTERS = Path("eval/adapters")  # the cross-validation adapters that --fit writes
+REPORTED = METHODS + ("dense_base",)  # dense_base: dense-only with the plain model, no adapter
 
 
 def _first_hit(quotes, spans: list[tuple[int, int]], use_quote: bool = False) -> int | None:
@@ -32,11 +39,13 @@ def _first_hit(quotes, spans: list[tuple[int, int]], use_quote: bool = False) ->
     return None
 
 
-def _ask_row(bot: Assistant, q, method: str, row: dict) -> list[float]:
+def _ask_row(bot: Assistant, q, method: str, row: dict, name: str | None = None) -> list[float]:
     """Ask ``q`` with ``method``, record its rank (and quote facts for the
-    shipped method) in ``row``; return the answerability features."""
+    shipped method) in ``row`` under ``name`` (default: the method); return the
+    answerability features."""
     started = time.perf_counter()
     answer, f = bot.explain(q.question, 10, method)
+    method = name or method
     row[f"{method}_ms"] = (time.perf_counter() - started) * 1000
     if method == "hybrid":
         row["features"], row["confidence"] = f, answer.confidence
@@ -61,28 +70,38 @@ def _ranker_lists(bot: Assistant, questions) -> list[tuple[np.ndarray, np.ndarra
     return out
 
 
-def run_squad(path: str, embedder, limit: int | None = None, off_per_article: int = 150,
-              progress: bool = True, seed: int = 0) -> dict:
+def run_squad(path: str, settings: Settings, limit: int | None = None, off_per_article: int = 150,
+              progress: bool = True, seed: int = 0, fit: bool = False, adapters: Path = ADAPTERS) -> dict:
     """Per-article retrieval for every method, plus answerability features for
-    own (answerable and unanswerable) and off-article questions. The shipped
-    method's ranker is fitted leave-one-article-out: each article is scored
-    with a ranker that never saw it."""
+    own (answerable and unanswerable) and off-article questions. Everything the
+    shipped method learns is cross-validated leave-one-article-out: each article
+    is embedded with an adapter that never saw its questions (``fit`` trains
+    them, else they are read from ``adapters``) and ranked with a ranker fitted
+    on the other articles. ``dense_base`` is dense-only with no adapter."""
     articles = load_squad(path)
-    settings = Settings(progress=False)
+    built = [article_from_text(a.text) for a in articles]
+    run_settings = Settings(**{**settings.model_dump(), "progress": False})
     rng = random.Random(seed)
     questions = [a.questions[: limit or None] for a in articles]
+    base = make_embedder(settings.model, settings.batch_size, 20000, settings.light_encoder, settings.bf16_build, None)
+    base_bots = [Assistant.from_articles([b], base, run_settings) for b in built]
+    fitted = fit_adapters(built, [a.questions for a in articles], base, adapters, progress) if fit else None
+    shipped = (fitted, adapter_sha256(fitted.to_bytes())) if fitted is not None else None
+    embedders = article_embedders(built, run_settings, adapters, shipped)
     # Two passes over the questions: the baselines, then the shipped ranker fitted without each article.
     bar = tqdm(total=2 * sum(map(len, questions)), desc="squad2 (2 passes)", unit="asks", disable=not progress)
     bots, rows, lists = [], [], []
-    for art, qs in zip(articles, questions):
-        bot = Assistant.from_articles([article_from_text(art.text)], embedder, settings)
+    for art, b, emb, base_bot, qs in zip(articles, built, embedders, base_bots, questions):
+        bot = Assistant.from_articles([b], emb, run_settings)
         bots.append(bot)
         lists.append(_ranker_lists(bot, qs))
         for q in qs:
             row = {"article": art.title, "id": q.id, "question": q.question, "answerable": q.answerable}
             bot.embedder.encode_query(q.question)  # cached: every method's timing then excludes the encoding
+            base.encode_query(q.question)
             for method in METHODS[1:]:
                 _ask_row(bot, q, method, row)
+            _ask_row(base_bot, q, "dense", row, name="dense_base")
             rows.append(row)
             bar.update(1)
     feats, at = [], 0
@@ -101,7 +120,74 @@ def run_squad(path: str, embedder, limit: int | None = None, off_per_article: in
             feats.append((ai, f, False, True))
     bar.close()
     return {"rows": rows, "features": feats, "articles": [a.title for a in articles],
-            "ranker_lists": lists}
+            "ranker_lists": lists, "adapter": fitted}
+
+
+def _fold_path(folder: Path, article_id: str) -> Path:
+    return folder / f"without-{article_id[:16]}.npz"
+
+
+def adapter_examples(article: Article, questions, embedder) -> list[Example]:
+    """(question, gold sentence, hard negatives) for every answerable question whose
+    gold answer lies inside one sentence; negatives by the base model's cosine."""
+    texts = [s.text for s in article.sentences]
+    vectors = embedder.encode(texts)
+    starts = np.array([s.start for s in article.sentences])
+    ends = np.array([s.end for s in article.sentences])
+    out = []
+    for q in questions:
+        gold = np.zeros(len(texts), dtype=bool)
+        for lo, hi in q.answers if q.answerable else []:
+            gold |= (starts <= lo) & (hi <= ends)
+        if gold.any():
+            negatives = hard_negatives(vectors, embedder.encode_query(q.question), gold)
+            out.append(Example(q.question, texts[int(np.argmax(gold))], tuple(texts[i] for i in negatives)))
+    return out
+
+
+def fit_adapters(articles: list[Article], questions: list, embedder, folder: Path, progress: bool) -> Adapter:
+    """Train one adapter per held-out article (written to ``folder``) and one on
+    every article (returned: ``write_shipped_models`` ships it)."""
+    from assistant.embed import bundled_model_dir
+
+    examples = [adapter_examples(a, qs, embedder) for a, qs in zip(articles, questions)]
+    folder.mkdir(parents=True, exist_ok=True)
+    for held, article in enumerate(articles):
+        if len(articles) < 2:
+            break
+        train = [e for j, part in enumerate(examples) if j != held for e in part]
+        ids = [a.id for j, a in enumerate(articles) if j != held]
+        fold = fit_adapter(train, bundled_model_dir(), ids, progress=progress,
+                           description=f"adapter {held + 1}/{len(articles)} without {article.title[:20]}")
+        fold.save(_fold_path(folder, article.id))
+    return fit_adapter([e for part in examples for e in part], bundled_model_dir(), [a.id for a in articles],
+                       progress=progress, description="adapter on every article")
+
+
+def article_embedders(articles: list[Article], settings: Settings, folder: Path,
+                      shipped: tuple[Adapter, str] | None = None) -> list:
+    """Per article, an embedder whose adapter never saw its questions: the shipped
+    one (or ``shipped``, one just fitted), or for an article it was fitted on,
+    that article's cross-validation adapter from ``folder`` (``--fit`` writes them)."""
+    shipped = shipped or resolve_adapter(settings.model, settings.adapter)
+    made: dict[str, object] = {}
+    out = []
+    for article in articles:
+        chosen = shipped
+        if shipped is not None and article.id in shipped[0].trained_on:
+            path = _fold_path(folder, article.id)
+            if not path.is_file():
+                raise DatasetError(f"The adapter was fitted on the article {article.title!r}, and its cross-validation "
+                                   f"adapter {path} is missing; run `assistant eval --suite squad2 --path FILE --fit`.")
+            chosen = load_adapter(str(path))
+            if article.id in chosen[0].trained_on:
+                raise DatasetError(f"{path} was fitted on {article.title!r} itself; refit with --fit.")
+        key = chosen[1] if chosen else "none"
+        if key not in made:
+            made[key] = make_embedder(settings.model, settings.batch_size, 20000, settings.light_encoder,
+                                      settings.bf16_build, chosen)
+        out.append(made[key])
+    return out
 
 
 def _feature_arrays(features: list[tuple[int, list[float], bool, bool]]):
@@ -131,7 +217,7 @@ def summarise_squad(result: dict) -> dict:
     rows = result["rows"]
     answerable = [r for r in rows if r["answerable"]]
     table = {}
-    for method in METHODS:
+    for method in REPORTED:
         ranks = [r[f"{method}_rank"] for r in answerable]
         table[method] = {
             "hit@1": m.hit_at(ranks, 1), "hit@3": m.hit_at(ranks, 3), "hit@5": m.hit_at(ranks, 5),
@@ -156,7 +242,7 @@ def summarise_squad(result: dict) -> dict:
     predicted = [p >= t for p, t, _ in own]
     correct = [bool(f[2]) for _, _, f in own]
     abst["found_precision"], abst["found_recall"], abst["found_f1"] = m.precision_recall_f1(predicted, correct)
-    verbatim = [r[f"{method}_verbatim"] for r in rows for method in METHODS]
+    verbatim = [r[f"{method}_verbatim"] for r in rows for method in REPORTED]
     return {"methods": table, "abstention": abst, "questions": len(rows), "answerable": len(answerable),
             "verbatim_rate": float(np.mean(verbatim)) if verbatim else float("nan"),
             "accuracy_coverage": accuracy_coverage([p for p, _, _ in own], correct)}
@@ -275,7 +361,8 @@ def run_attribution(path: str, roots: list[Path]) -> dict:
 
 def write_shipped_models(raw: dict, folder: Path | None = None) -> list[Path]:
     """Fit the ranker and the answerability model on every article and write
-    the JSON files that ship with the package."""
+    the JSON files that ship with the package, and the adapter when the run
+    fitted one."""
     folder = folder or Path(__file__).resolve().parent.parent / "data"
     ranker = fit_ranker([x for part in raw["ranker_lists"] for x in part])
     _, X, y, off = _feature_arrays(raw["features"])
@@ -283,4 +370,7 @@ def write_shipped_models(raw: dict, folder: Path | None = None) -> list[Path]:
     paths = [folder / "ranker.json", folder / "answerability.json"]
     for path, text in zip(paths, (ranker.to_json(), model.to_json())):
         path.write_text(text + "\n", encoding="utf-8")
+    if raw.get("adapter") is not None:
+        paths.append(folder / "adapter.npz")
+        raw["adapter"].save(paths[-1])
     return paths

@@ -21,7 +21,8 @@ def _command() -> str:
 def _squad_body(summary: dict, cols: list[str]) -> str:
     return "\n\n".join([
         "Sentence hit@k: the highlighted answer sentence of the k-th quote contains a gold answer span. "
-        "The shipped method (hybrid) is scored leave-one-article-out: each article with a ranker fitted on the others.",
+        "The shipped method (hybrid) is scored leave-one-article-out: each article embedded with an adapter and "
+        "ranked with a ranker fitted on the other articles only. dense_base: dense-only with the plain model (no adapter).",
         markdown_table(summary["methods"], cols),
         markdown_table({"hybrid": summary["methods"]["hybrid"]}, ["quote_hit@1", "median_quote_chars"]),
         f"Verbatim rate over every returned quote: {summary['verbatim_rate']:.3f}",
@@ -61,13 +62,10 @@ def main(args) -> int:
         body = "```json\n" + json.dumps(finite(result["summary"]), indent=2) + "\n```"
         plots = {}
     else:
-        from assistant.embed import embedder_for
-
         if not args.path:
             print("error: --suite squad2 needs --path FILE.json (a SQuAD 2.0 file)", file=sys.stderr)
             return 2
-        embedder = embedder_for(settings, cache_size=20000)
-        raw = runner.run_squad(args.path, embedder, args.limit, progress=settings.progress)
+        raw = runner.run_squad(args.path, settings, args.limit, progress=settings.progress, fit=args.fit)
         summary = runner.summarise_squad(raw)
         if args.fit:
             runner.write_shipped_models(raw)

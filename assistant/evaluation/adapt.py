@@ -1,0 +1,112 @@
+"""Fit a low-rank adapter (``assistant.adapter``) on labelled questions.
+
+Scope: the bundled BERT model only (its folder holds ``config.json``,
+``tokenizer.json`` and ``model.safetensors``). Each example is a question, the
+sentence that answers it and a few hard negatives (the base model's most similar
+other sentences of the same article). Rank-8 LoRA on the query and value
+projections and both feed-forward layers of every block, one epoch, AdamW at
+5e-4, batches of 16 with in-batch negatives, InfoNCE at scale 20; mean pooling
+and normalisation as in sentence-transformers. These settings were fixed before
+measuring and not tuned on the evaluation data; the squad2 suite scores the
+result leave-one-article-out. About 2.5 minutes per 1,000 questions on 2 cores.
+
+Example:
+    >>> Example("Who called?", "Zuckerberg called Trump.", ("It rained.",)).question
+    'Who called?'
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.adapter import Adapter
+
+RANK, LEARNING_RATE, BATCH, NEGATIVES, SCALE = 8, 5e-4, 16, 2, 20.0
+LORA_SCALE = 2.0  # alpha / rank, with alpha = 2 x rank
+TARGETS = ("attention.self.query", "attention.self.value", "intermediate.dense", "output.dense")
+
+
+@dataclass(frozen=True)
+class Example:
+    question: str
+    positive: str
+    negatives: tuple[str, ...]
+
+
+def hard_negatives(vectors: np.ndarray, question: np.ndarray, gold: np.ndarray, k: int = NEGATIVES) -> list[int]:
+    """Positions of the ``k`` sentences most similar to ``question`` that are not gold."""
+    order = np.argsort(-(vectors @ question), kind="stable")
+    return [int(i) for i in order if not gold[i]][:k]
+
+
+def _lora_layers(model, rank: int):
+    """Wrap the target linear layers of every block with trainable low-rank deltas; (name, wrapper) pairs."""
+    import torch
+
+    class LoRA(torch.nn.Module):
+        def __init__(self, base: torch.nn.Linear):
+            super().__init__()
+            self.base = base
+            self.A = torch.nn.Parameter(torch.randn(rank, base.in_features) * 0.01)
+            self.B = torch.nn.Parameter(torch.zeros(base.out_features, rank))
+
+        def forward(self, x):
+            return self.base(x) + (x @ self.A.T @ self.B.T) * LORA_SCALE
+
+    wrapped = []
+    for i, block in enumerate(model.encoder.layer):
+        for target in TARGETS:
+            parent_path, attr = target.rsplit(".", 1)
+            parent = block
+            for part in parent_path.split("."):
+                parent = getattr(parent, part)
+            layer = LoRA(getattr(parent, attr))
+            setattr(parent, attr, layer)
+            wrapped.append((f"encoder.layer.{i}.{target}", layer))
+    return wrapped
+
+
+def fit_adapter(examples: list[Example], model_dir: Path, trained_on: list[str], seed: int = 0,
+                progress: bool = True, description: str = "adapter") -> Adapter:
+    """One epoch of LoRA training over ``examples``; the adapter records ``trained_on``."""
+    import torch
+    from tqdm import tqdm
+    from transformers import AutoModel, AutoTokenizer
+
+    if not examples:
+        raise ValueError("no training examples: an adapter needs answerable questions with a gold sentence")
+    torch.manual_seed(seed)
+    rng = random.Random(seed)
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
+    model = AutoModel.from_pretrained(str(model_dir), local_files_only=True)
+    for p in model.parameters():
+        p.requires_grad = False
+    wrapped = _lora_layers(model, RANK)
+    optimiser = torch.optim.AdamW([p for _, w in wrapped for p in (w.A, w.B)], lr=LEARNING_RATE, weight_decay=0.0)
+
+    def encode(texts: list[str]):
+        batch = tokenizer(texts, padding=True, truncation=True, max_length=128, return_tensors="pt")
+        hidden = model(**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).float()
+        return torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1)
+
+    order = list(examples)
+    rng.shuffle(order)
+    model.train()
+    for start in tqdm(range(0, len(order), BATCH), desc=description, unit="batch", disable=not progress):
+        batch = order[start : start + BATCH]
+        questions = encode([e.question for e in batch])
+        # Every other question's positive and every hard negative are this question's negatives.
+        sentences = encode([e.positive for e in batch] + [n for e in batch for n in e.negatives])
+        loss = torch.nn.functional.cross_entropy(SCALE * questions @ sentences.T, torch.arange(len(batch)))
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+    layers = {name: (w.A.detach().numpy().copy(), w.B.detach().numpy().copy()) for name, w in wrapped}
+    meta = {"rank": RANK, "learning_rate": LEARNING_RATE, "batch": BATCH, "negatives": NEGATIVES, "epochs": 1,
+            "examples": len(examples), "seed": seed}
+    return Adapter(layers, LORA_SCALE, tuple(sorted(trained_on)), meta)

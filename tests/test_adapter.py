@@ -1,0 +1,132 @@
+"""The low-rank adapter: file round trip, merging (numpy and torch paths agree),
+model identity, bad files, fitting, and the evaluation's choice of an adapter
+that never saw an article."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant import Assistant, Settings
+from assistant.adapter import Adapter, load_adapter
+from assistant.embed import make_embedder
+from assistant.errors import AdapterError
+from assistant.evaluation.datasets import DatasetError
+from assistant.ingest import article_from_text
+from tests.conftest import CORPUS
+
+LAYER = "encoder.layer.0.output.dense"  # weight (384, 1536)
+
+
+def _random_adapter(trained_on=(), seed=0, scale=2.0) -> Adapter:
+    rng = np.random.default_rng(seed)
+    a = rng.normal(0, 0.01, (4, 1536)).astype(np.float32)
+    b = rng.normal(0, 0.01, (384, 4)).astype(np.float32)
+    return Adapter({LAYER: (a, b)}, scale, tuple(trained_on), {"rank": 4})
+
+
+def test_file_round_trip_is_exact_and_deterministic(tmp_path):
+    adapter = _random_adapter(["f" * 64])
+    first, second = adapter.save(tmp_path / "a.npz"), adapter.save(tmp_path / "b.npz")
+    assert first == second  # same adapter, same bytes, same sha256 (so the same model id)
+    loaded, sha = load_adapter(str(tmp_path / "a.npz"))
+    assert sha == first and loaded.trained_on == ("f" * 64,) and loaded.meta == {"rank": 4}
+    assert np.array_equal(loaded.delta(LAYER), adapter.delta(LAYER))
+    np.testing.assert_allclose(adapter.delta(LAYER), 2.0 * adapter.layers[LAYER][1] @ adapter.layers[LAYER][0], rtol=1e-4, atol=1e-9)
+
+
+def test_merge_adds_the_delta_to_exactly_its_layer():
+    adapter = _random_adapter()
+    weights = {f"{LAYER}.weight": np.zeros((384, 1536), np.float32), "other.weight": np.ones((2, 2), np.float32)}
+    adapter.merge_into(weights)
+    assert np.array_equal(weights[f"{LAYER}.weight"], adapter.delta(LAYER))
+    assert np.array_equal(weights["other.weight"], np.ones((2, 2)))
+
+
+@pytest.mark.parametrize("raw", [b"", b"not a zip", b"PK\x03\x04broken"])
+def test_unreadable_adapter_file_is_a_clear_error(tmp_path, raw):
+    path = tmp_path / "bad.npz"
+    path.write_bytes(raw)
+    with pytest.raises(AdapterError, match="bad.npz"):
+        load_adapter(str(path))
+
+
+def test_missing_or_misshapen_adapter_is_a_clear_error(tmp_path):
+    with pytest.raises(AdapterError, match="no such file"):
+        load_adapter(str(tmp_path / "nothing.npz"))
+    wrong = Adapter({LAYER: (np.ones((4, 7), np.float32), np.ones((384, 4), np.float32))}, 1.0, ())
+    with pytest.raises(AdapterError, match="does not fit"):
+        wrong.merge_into({f"{LAYER}.weight": np.zeros((384, 1536), np.float32)})
+    pair = Adapter({LAYER: (np.ones((4, 1536), np.float32), np.ones((384, 3), np.float32))}, 1.0, ())
+    with pytest.raises(AdapterError, match="low-rank pair"):
+        Adapter.from_bytes(pair.to_bytes(), "pair.npz")
+
+
+def test_adapter_joins_the_model_id():
+    plain = make_embedder(adapter="none")
+    shipped = make_embedder()
+    assert plain.model_id == "bundled:all-MiniLM-L6-v2"
+    assert shipped.model_id.startswith("bundled:all-MiniLM-L6-v2+adapter:") and shipped.weights_sha256 == plain.weights_sha256
+    assert make_embedder(adapter=(_random_adapter(), "ab" * 32)).model_id.endswith("+adapter:" + "ab" * 8)
+
+
+def test_numpy_and_torch_paths_merge_the_same_adapter(tmp_path):
+    """The numpy query encoder and sentence-transformers give the same vectors with
+    the shipped adapter merged, and both differ from the plain model's."""
+    texts = ["Who did Zuckerberg call?", "Facebook considered the Trump campaign an “innovator” for its online marketing."]
+    adapted = make_embedder()
+    light = adapted.encode(texts)  # small batch: numpy path
+    torch_rows = adapted.encode(texts * 70)[:2]  # above LIGHT_MAX_TEXTS: sentence-transformers path
+    assert np.all((light * torch_rows).sum(1) >= 0.999)
+    plain = make_embedder(adapter="none").encode(texts)
+    assert np.all((light * plain).sum(1) < 0.999)
+
+
+def test_index_built_without_the_adapter_is_rebuilt_with_it(tmp_path):
+    settings = Settings(progress=False)
+    plain = make_embedder(adapter="none")
+    Assistant.from_paths([CORPUS], index_dir=tmp_path / "idx", settings=settings, embedder=plain)
+    bot = Assistant.from_paths([CORPUS], index_dir=tmp_path / "idx", settings=settings, embedder=make_embedder())
+    assert bot._state.data.model_id == make_embedder().model_id
+    answer = bot.ask("Who did Zuckerberg call?")
+    quote = answer.quotes[0]
+    assert bot.article(quote.article_id).text[quote.start : quote.end] == quote.text
+
+
+def test_fitting_pulls_questions_towards_their_sentences():
+    """One epoch on a few real examples raises the cosine of each question to its
+    own sentence relative to its hard negatives (on the examples it saw)."""
+    from assistant.embed import bundled_model_dir
+    from assistant.evaluation.adapt import Example, fit_adapter
+
+    examples = [Example(f"Which team won the {y} final?", f"The {y} final was won by Club {c}.",
+                        (f"The {y} final was played in the rain.", f"Tickets for the {y} final sold out."))
+                for y, c in zip(range(1990, 2022), "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEF")]
+
+    def margin(embedder) -> float:
+        q = embedder.encode([e.question for e in examples])
+        p = embedder.encode([e.positive for e in examples])
+        n = embedder.encode([e.negatives[0] for e in examples])
+        return float(np.mean((q * p).sum(1) - (q * n).sum(1)))
+
+    adapter = fit_adapter(examples, bundled_model_dir(), ["a" * 64], progress=False)
+    assert adapter.trained_on == ("a" * 64,) and adapter.meta["examples"] == len(examples)
+    assert margin(make_embedder(adapter=(adapter, "cd" * 32))) > margin(make_embedder(adapter="none")) + 0.01
+
+
+def test_evaluation_uses_an_adapter_that_never_saw_the_article(tmp_path):
+    from assistant.evaluation.runner import _fold_path, article_embedders
+
+    seen, unseen = article_from_text("Seen\n\nThe first text."), article_from_text("Unseen\n\nThe second text.")
+    shipped = tmp_path / "shipped.npz"
+    _random_adapter([seen.id]).save(shipped)
+    settings = Settings(adapter=str(shipped), progress=False)
+    with pytest.raises(DatasetError, match="--fit"):  # no cross-validation adapter yet
+        article_embedders([seen, unseen], settings, tmp_path / "folds")
+    (tmp_path / "folds").mkdir()
+    fold_sha = _random_adapter([unseen.id], seed=1).save(_fold_path(tmp_path / "folds", seen.id))
+    for_seen, for_unseen = article_embedders([seen, unseen], settings, tmp_path / "folds")
+    assert for_seen.model_id.endswith(fold_sha[:16]) and for_unseen.model_id == make_embedder(adapter=str(shipped)).model_id
+    _random_adapter([seen.id], seed=2).save(_fold_path(tmp_path / "folds", seen.id))  # a "fold" that saw it
+    with pytest.raises(DatasetError, match="itself"):
+        article_embedders([seen, unseen], settings, tmp_path / "folds")
