@@ -99,8 +99,13 @@ class Adapter:
                 for n, (a, b) in layers.items():
                     if a.ndim != 2 or b.ndim != 2 or a.shape[0] != b.shape[1]:
                         raise ValueError(f"{n}: A {a.shape} and B {b.shape} are not a low-rank pair")
-                return cls(layers, float(z["scale"]), tuple(str(x) for x in z["trained_on"]), json.loads(str(z["meta"])))
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+                    if a.dtype.kind != "f" or b.dtype.kind != "f" or not (np.isfinite(a).all() and np.isfinite(b).all()):
+                        raise ValueError(f"{n}: A and B must hold finite floats")
+                scale = float(z["scale"])
+                if not np.isfinite(scale):
+                    raise ValueError(f"scale {scale} is not finite")
+                return cls(layers, scale, tuple(str(x) for x in z["trained_on"]), json.loads(str(z["meta"])))
+        except (OSError, ValueError, TypeError, KeyError, EOFError, zipfile.BadZipFile) as exc:
             raise AdapterError(where, f"it is not a readable adapter file ({exc})") from None
 
 

@@ -142,6 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--fit", action="store_true",
                     help="squad2: fit the cross-validation adapters (eval/adapters/), then refit the shipped adapter, "
                          "ranker and answerability model (assistant/data/); about 30 minutes")
+    ev.add_argument("--adapters", default="eval/adapters",
+                    help="squad2: folder of the cross-validation adapters, one per article (--fit writes them)")
     ev.add_argument("--data-root", default="../shared/data", help="folder that attribution rows' bbc/ paths are under")
     ev.add_argument("--reports", default="eval/reports", help="where reports are written")
     ev.add_argument("--timing-runs", type=int, default=3,

@@ -128,11 +128,12 @@ class SentenceTransformerEmbedder:
             from sentence_transformers import SentenceTransformer
 
             try:
-                self._model = SentenceTransformer(str(self._where), device="cpu", local_files_only=True)
+                model = SentenceTransformer(str(self._where), device="cpu", local_files_only=True)
             except Exception as exc:  # the library raises many types for a missing model
                 raise ModelMissingError(str(self._where), f"{type(exc).__name__}: {exc}") from None
-            if self._adapter is not None:
-                self._adapter.merge_into_torch(self._model[0].auto_model)
+            if self._adapter is not None:  # kept only once fully merged: a failure leaves no half-adapted model
+                self._adapter.merge_into_torch(model[0].auto_model)
+            self._model = model
             self.dim = int(self._model.get_embedding_dimension())
         return self._model
 

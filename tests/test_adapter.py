@@ -26,9 +26,14 @@ def _random_adapter(trained_on=(), seed=0, scale=2.0) -> Adapter:
 
 
 def test_file_round_trip_is_exact_and_deterministic(tmp_path):
+    import zipfile
+
     adapter = _random_adapter(["f" * 64])
     first, second = adapter.save(tmp_path / "a.npz"), adapter.save(tmp_path / "b.npz")
     assert first == second  # same adapter, same bytes, same sha256 (so the same model id)
+    # No entry carries the time of writing (np.savez would stamp it), so a later save matches too.
+    with zipfile.ZipFile(tmp_path / "a.npz") as archive:
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
     loaded, sha = load_adapter(str(tmp_path / "a.npz"))
     assert sha == first and loaded.trained_on == ("f" * 64,) and loaded.meta == {"rank": 4}
     assert np.array_equal(loaded.delta(LAYER), adapter.delta(LAYER))
@@ -60,6 +65,10 @@ def test_missing_or_misshapen_adapter_is_a_clear_error(tmp_path):
     pair = Adapter({LAYER: (np.ones((4, 1536), np.float32), np.ones((384, 3), np.float32))}, 1.0, ())
     with pytest.raises(AdapterError, match="low-rank pair"):
         Adapter.from_bytes(pair.to_bytes(), "pair.npz")
+    for scale in (float("nan"), np.array([1.0, 2.0])):  # not finite; not a number at all
+        with pytest.raises(AdapterError, match="scale.npz"):
+            Adapter.from_bytes(Adapter({LAYER: (np.ones((4, 1536), np.float32), np.ones((384, 4), np.float32))},
+                                       scale, ()).to_bytes(), "scale.npz")
 
 
 def test_adapter_joins_the_model_id():
@@ -130,3 +139,12 @@ def test_evaluation_uses_an_adapter_that_never_saw_the_article(tmp_path):
     _random_adapter([seen.id], seed=2).save(_fold_path(tmp_path / "folds", seen.id))  # a "fold" that saw it
     with pytest.raises(DatasetError, match="itself"):
         article_embedders([seen, unseen], settings, tmp_path / "folds")
+
+
+def test_fit_refuses_a_model_it_cannot_adapt():
+    from assistant.evaluation.runner import run_squad
+    from tests.conftest import SQUAD
+
+    for settings in (Settings(model="fake", progress=False), Settings(adapter="none", progress=False)):
+        with pytest.raises(DatasetError, match="bundled model"):
+            run_squad(str(SQUAD), settings, fit=True, progress=False)

@@ -57,7 +57,8 @@ def test_squad_slice_hybrid_beats_baselines():
     from assistant.evaluation.runner import run_squad, summarise_squad
     from tests.conftest import SQUAD
 
-    raw = run_squad(str(SQUAD), Settings(progress=False), limit=60, off_per_article=20, progress=False)
+    raw = run_squad(str(SQUAD), Settings(progress=False), limit=60, off_per_article=20, progress=False,
+                    adapters=ROOT / "eval" / "adapters")
     table = summarise_squad(raw)["methods"]
     assert table["hybrid"]["hit@1"] > table["dense"]["hit@1"]
     assert table["hybrid"]["hit@3"] >= table["bm25"]["hit@3"]

@@ -24,7 +24,7 @@ from assistant.evaluation.datasets import AttributionCase, DatasetError, SeedCas
 from assistant.evaluation.plots import accuracy_coverage
 from assistant.ingest import article_from_text, decode_bytes, read_article
 from assistant.retrieve import METHODS
-from assistant.settings import Settings
+from assistant.settings import BUNDLED_MODEL, Settings
 from assistant.types import Article
 
 ADAPTERS = Path("eval/adapters")  # the cross-validation adapters that --fit writes
@@ -78,7 +78,11 @@ def run_squad(path: str, settings: Settings, limit: int | None = None, off_per_a
     is embedded with an adapter that never saw its questions (``fit`` trains
     them, else they are read from ``adapters``) and ranked with a ranker fitted
     on the other articles. ``dense_base`` is dense-only with no adapter."""
+    if fit and (settings.model != BUNDLED_MODEL or settings.adapter == "none"):
+        raise DatasetError("--fit trains the adapter of the bundled model: unset ASSISTANT_MODEL and ASSISTANT_ADAPTER.")
     articles = load_squad(path)
+    if fit and len(articles) < 2:
+        raise DatasetError("--fit needs at least two articles: each is scored with an adapter fitted on the others.")
     built = [article_from_text(a.text) for a in articles]
     run_settings = Settings(**{**settings.model_dump(), "progress": False})
     rng = random.Random(seed)
@@ -104,7 +108,7 @@ def run_squad(path: str, settings: Settings, limit: int | None = None, off_per_a
             _ask_row(base_bot, q, "dense", row, name="dense_base")
             rows.append(row)
             bar.update(1)
-    feats, at = [], 0
+    feats, unseen_feats, at = [], [], 0
     for ai, (bot, qs) in enumerate(zip(bots, questions)):
         train = [x for j, part in enumerate(lists) if j != ai for x in part]
         if train:  # a one-article run has nothing to cross-validate with: keep the shipped ranker
@@ -118,9 +122,14 @@ def run_squad(path: str, settings: Settings, limit: int | None = None, off_per_a
         for q in rng.sample(others, min(off_per_article, len(others))):
             _, f = bot.explain(q.question, 1)
             feats.append((ai, f, False, True))
+        # The answerable ones above trained the adapter (on their own article); other
+        # articles' unanswerable questions trained nothing, so they check that figure.
+        unseen = [q for j, o in enumerate(questions) if j != ai for q in o if not q.answerable]
+        for q in rng.sample(unseen, min(off_per_article, len(unseen))):
+            unseen_feats.append((ai, bot.explain(q.question, 1)[1]))
     bar.close()
     return {"rows": rows, "features": feats, "articles": [a.title for a in articles],
-            "ranker_lists": lists, "adapter": fitted}
+            "ranker_lists": lists, "adapter": fitted, "unseen_off": unseen_feats}
 
 
 def _fold_path(folder: Path, article_id: str) -> Path:
@@ -153,8 +162,6 @@ def fit_adapters(articles: list[Article], questions: list, embedder, folder: Pat
     examples = [adapter_examples(a, qs, embedder) for a, qs in zip(articles, questions)]
     folder.mkdir(parents=True, exist_ok=True)
     for held, article in enumerate(articles):
-        if len(articles) < 2:
-            break
         train = [e for j, part in enumerate(examples) if j != held for e in part]
         ids = [a.id for j, a in enumerate(articles) if j != held]
         fold = fit_adapter(train, bundled_model_dir(), ids, progress=progress,
@@ -199,10 +206,14 @@ def _feature_arrays(features: list[tuple[int, list[float], bool, bool]]):
     return art, X, y, off
 
 
-def cross_validate(features: list[tuple[int, list[float], bool, bool]], n_articles: int) -> tuple[list[float], list[float]]:
-    """Leave-one-article-out probabilities and thresholds, aligned with ``features``."""
+def cross_validate(features: list[tuple[int, list[float], bool, bool]], n_articles: int,
+                   extra: list[tuple[int, list[float]]] = ()) -> tuple[list[float], list[float], list[bool]]:
+    """Leave-one-article-out probabilities and thresholds, aligned with ``features``,
+    and whether each ``extra`` (article index, features) row is rejected by its
+    article's model."""
     art, X, y, off = _feature_arrays(features)
     probs, thresholds = np.zeros(len(X)), np.zeros(len(X))
+    rejected = [False] * len(extra)
     for held in range(n_articles):
         train, test = art != held, art == held
         if not test.any():
@@ -210,7 +221,10 @@ def cross_validate(features: list[tuple[int, list[float], bool, bool]], n_articl
         model = fit_model(X[train], y[train], off[train])
         probs[test] = [model.probability(r.tolist()) for r in X[test]]
         thresholds[test] = model.threshold
-    return probs.tolist(), thresholds.tolist()
+        for i, (a, f) in enumerate(extra):
+            if a == held:
+                rejected[i] = model.probability(f) < model.threshold
+    return probs.tolist(), thresholds.tolist(), rejected
 
 
 def summarise_squad(result: dict) -> dict:
@@ -228,7 +242,8 @@ def summarise_squad(result: dict) -> dict:
     table["hybrid"]["quote_hit@1"] = m.hit_at([r["quote_rank"] for r in answerable], 1)
     table["hybrid"]["median_quote_chars"] = m.median([r["quote_chars"] for r in rows])
     feats = result["features"]
-    probs, thresholds = cross_validate(feats, len(result["articles"]))
+    unseen = result.get("unseen_off", [])
+    probs, thresholds, unseen_rejected = cross_validate(feats, len(result["articles"]), unseen)
     own = [(p, t, f) for p, t, f in zip(probs, thresholds, feats) if not f[3]]
     off = [(p, t) for p, t, f in zip(probs, thresholds, feats) if f[3]]
     ans_flags = [r["answerable"] for r in rows]
@@ -238,6 +253,7 @@ def summarise_squad(result: dict) -> dict:
         "found_rate_own_answerable": float(np.mean([p >= t for (p, t, _), a in zip(own, ans_flags) if a])),
         "not_found_rate_own_unanswerable": float(np.mean([p < t for (p, t, _), a in zip(own, ans_flags) if not a])),
         "off_article_rejection": float(np.mean([p < t for p, t in off])) if off else float("nan"),
+        "off_article_rejection_unanswerable_probes": float(np.mean(unseen_rejected)) if unseen else float("nan"),
     }
     predicted = [p >= t for p, t, _ in own]
     correct = [bool(f[2]) for _, _, f in own]

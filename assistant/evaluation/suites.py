@@ -65,7 +65,8 @@ def main(args) -> int:
         if not args.path:
             print("error: --suite squad2 needs --path FILE.json (a SQuAD 2.0 file)", file=sys.stderr)
             return 2
-        raw = runner.run_squad(args.path, settings, args.limit, progress=settings.progress, fit=args.fit)
+        raw = runner.run_squad(args.path, settings, args.limit, progress=settings.progress, fit=args.fit,
+                               adapters=Path(args.adapters))
         summary = runner.summarise_squad(raw)
         if args.fit:
             runner.write_shipped_models(raw)
