@@ -8,9 +8,9 @@ of its linear layers; it is fitted by ``assistant eval --suite squad2 --fit``
 base weights stay the package's own (their sha256 is still verified); the
 adapter's sha256 becomes part of the model id, so an index built without it
 (or with another) is rebuilt. The file is plain ``.npz`` read with
-``allow_pickle=False``: A and B per layer, the scale, and the ids of the
-articles whose questions it was fitted on (the evaluation must not score it on
-those).
+``allow_pickle=False``: A and B per layer, the scale, and the ids and titles
+of the articles whose questions it was fitted on (the evaluation must not score
+it on those).
 
 Example:
     >>> a = Adapter({"encoder.layer.0.output.dense": (np.ones((1, 2)), np.ones((3, 1)))}, 0.5, ())
@@ -44,6 +44,11 @@ class Adapter:
     scale: float
     trained_on: tuple[str, ...]  # article ids (sha256 of the text) of the articles it was fitted on
     meta: dict = field(default_factory=dict)
+
+    def saw(self, article_id: str, title: str) -> bool:
+        """Whether it was fitted on this article: the same text, or the same title (another
+        part of the same article, such as the other half of a SQuAD split)."""
+        return article_id in self.trained_on or title in self.meta.get("titles", ())
 
     def delta(self, name: str) -> np.ndarray:
         a, b = self.layers[name]

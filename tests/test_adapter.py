@@ -127,18 +127,23 @@ def test_evaluation_uses_an_adapter_that_never_saw_the_article(tmp_path):
     from assistant.evaluation.runner import _fold_path, article_embedders
 
     seen, unseen = article_from_text("Seen\n\nThe first text."), article_from_text("Unseen\n\nThe second text.")
+    other_half = article_from_text("Seen\n\nAnother part of the same article.")  # same title, other text
     shipped = tmp_path / "shipped.npz"
-    _random_adapter([seen.id]).save(shipped)
+    Adapter(_random_adapter().layers, 2.0, (seen.id,), {"titles": ["Seen"]}).save(shipped)
     settings = Settings(adapter=str(shipped), progress=False)
     with pytest.raises(DatasetError, match="--fit"):  # no cross-validation adapter yet
         article_embedders([seen, unseen], settings, tmp_path / "folds")
     (tmp_path / "folds").mkdir()
-    fold_sha = _random_adapter([unseen.id], seed=1).save(_fold_path(tmp_path / "folds", seen.id))
-    for_seen, for_unseen = article_embedders([seen, unseen], settings, tmp_path / "folds")
-    assert for_seen.model_id.endswith(fold_sha[:16]) and for_unseen.model_id == make_embedder(adapter=str(shipped)).model_id
-    _random_adapter([seen.id], seed=2).save(_fold_path(tmp_path / "folds", seen.id))  # a "fold" that saw it
-    with pytest.raises(DatasetError, match="itself"):
-        article_embedders([seen, unseen], settings, tmp_path / "folds")
+    fold_sha = Adapter(_random_adapter(seed=1).layers, 2.0, (unseen.id,), {"titles": ["Unseen"]}).save(
+        _fold_path(tmp_path / "folds", "Seen"))
+    for_seen, for_unseen, for_half = article_embedders([seen, unseen, other_half], settings, tmp_path / "folds")
+    assert for_seen.model_id.endswith(fold_sha[:16]) and for_half.model_id == for_seen.model_id
+    assert for_unseen.model_id == make_embedder(adapter=str(shipped)).model_id
+    # A "cross-validation" adapter that saw the article (by text or by title) is refused.
+    for ids, titles in (((seen.id,), []), ((), ["Seen"])):
+        Adapter(_random_adapter(seed=2).layers, 2.0, ids, {"titles": titles}).save(_fold_path(tmp_path / "folds", "Seen"))
+        with pytest.raises(DatasetError, match="itself"):
+            article_embedders([seen, unseen], settings, tmp_path / "folds")
 
 
 def test_fit_refuses_a_model_it_cannot_adapt():

@@ -71,8 +71,9 @@ def _lora_layers(model, rank: int):
 
 
 def fit_adapter(examples: list[Example], model_dir: Path, trained_on: list[str], seed: int = 0,
-                progress: bool = True, description: str = "adapter") -> Adapter:
-    """One epoch of LoRA training over ``examples``; the adapter records ``trained_on``."""
+                progress: bool = True, description: str = "adapter", titles: list[str] = ()) -> Adapter:
+    """One epoch of LoRA training over ``examples``; the adapter records the ids
+    (``trained_on``) and ``titles`` of the articles they came from."""
     import torch
     from tqdm import tqdm
     from transformers import AutoModel, AutoTokenizer
@@ -108,5 +109,5 @@ def fit_adapter(examples: list[Example], model_dir: Path, trained_on: list[str],
         optimiser.step()
     layers = {name: (w.A.detach().numpy().copy(), w.B.detach().numpy().copy()) for name, w in wrapped}
     meta = {"rank": RANK, "learning_rate": LEARNING_RATE, "batch": BATCH, "negatives": NEGATIVES, "epochs": 1,
-            "examples": len(examples), "seed": seed}
+            "examples": len(examples), "seed": seed, "titles": sorted(titles)}
     return Adapter(layers, LORA_SCALE, tuple(sorted(trained_on)), meta)

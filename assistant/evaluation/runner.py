@@ -8,6 +8,7 @@ cross-validated leave-one-article-out) and ``attribution`` (labelled speakers).
 from __future__ import annotations
 
 import random
+import re
 import time
 from pathlib import Path
 
@@ -132,8 +133,9 @@ def run_squad(path: str, settings: Settings, limit: int | None = None, off_per_a
             "ranker_lists": lists, "adapter": fitted, "unseen_off": unseen_feats}
 
 
-def _fold_path(folder: Path, article_id: str) -> Path:
-    return folder / f"without-{article_id[:16]}.npz"
+def _fold_path(folder: Path, title: str) -> Path:
+    """Named by title, so the other half of a split article finds it too."""
+    return folder / f"without-{re.sub(r'[^A-Za-z0-9]+', '-', title).strip('-')[:80] or 'untitled'}.npz"
 
 
 def adapter_examples(article: Article, questions, embedder) -> list[Example]:
@@ -163,12 +165,13 @@ def fit_adapters(articles: list[Article], questions: list, embedder, folder: Pat
     folder.mkdir(parents=True, exist_ok=True)
     for held, article in enumerate(articles):
         train = [e for j, part in enumerate(examples) if j != held for e in part]
-        ids = [a.id for j, a in enumerate(articles) if j != held]
-        fold = fit_adapter(train, bundled_model_dir(), ids, progress=progress,
-                           description=f"adapter {held + 1}/{len(articles)} without {article.title[:20]}")
-        fold.save(_fold_path(folder, article.id))
+        others = [a for j, a in enumerate(articles) if j != held]
+        fold = fit_adapter(train, bundled_model_dir(), [a.id for a in others], progress=progress,
+                           description=f"adapter {held + 1}/{len(articles)} without {article.title[:20]}",
+                           titles=[a.title for a in others])
+        fold.save(_fold_path(folder, article.title))
     return fit_adapter([e for part in examples for e in part], bundled_model_dir(), [a.id for a in articles],
-                       progress=progress, description="adapter on every article")
+                       progress=progress, description="adapter on every article", titles=[a.title for a in articles])
 
 
 def article_embedders(articles: list[Article], settings: Settings, folder: Path,
@@ -181,13 +184,13 @@ def article_embedders(articles: list[Article], settings: Settings, folder: Path,
     out = []
     for article in articles:
         chosen = shipped
-        if shipped is not None and article.id in shipped[0].trained_on:
-            path = _fold_path(folder, article.id)
+        if shipped is not None and shipped[0].saw(article.id, article.title):
+            path = _fold_path(folder, article.title)
             if not path.is_file():
                 raise DatasetError(f"The adapter was fitted on the article {article.title!r}, and its cross-validation "
                                    f"adapter {path} is missing; run `assistant eval --suite squad2 --path FILE --fit`.")
             chosen = load_adapter(str(path))
-            if article.id in chosen[0].trained_on:
+            if chosen[0].saw(article.id, article.title):
                 raise DatasetError(f"{path} was fitted on {article.title!r} itself; refit with --fit.")
         key = chosen[1] if chosen else "none"
         if key not in made:
