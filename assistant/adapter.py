@@ -54,13 +54,19 @@ class Adapter:
         a, b = self.layers[name]
         return (self.scale * (b.astype(np.float64) @ a.astype(np.float64))).astype(np.float32)
 
+    def _checked_delta(self, key: str, shape) -> np.ndarray:
+        """The delta for the weight ``key`` (``None`` shape: the model has no such weight);
+        a layer this adapter does not fit raises ``AdapterError``."""
+        a, b = self.layers[key.removesuffix(".weight")]
+        if shape is None or tuple(shape) != (b.shape[0], a.shape[1]):
+            raise AdapterError(key, "the adapter does not fit this model (missing layer or other shape)")
+        return self.delta(key.removesuffix(".weight"))
+
     def merge_into(self, weights: dict[str, np.ndarray]) -> None:
         """Add the deltas to a name -> (out, in) weight mapping (safetensors layout)."""
-        for name in self.layers:
-            key = f"{name}.weight"
-            if key not in weights or weights[key].shape != self.layers[name][1].shape[:1] + self.layers[name][0].shape[1:]:
-                raise AdapterError(key, "the adapter does not fit this model (missing layer or other shape)")
-            weights[key] = weights[key] + self.delta(name)
+        for key in (f"{name}.weight" for name in self.layers):
+            delta = self._checked_delta(key, weights[key].shape if key in weights else None)
+            weights[key] = weights[key] + delta
 
     def merge_into_torch(self, module) -> None:
         """Add the deltas to a transformers ``BertModel``'s linear layers, in place."""
@@ -68,11 +74,10 @@ class Adapter:
 
         params = dict(module.named_parameters())
         with torch.no_grad():
-            for name in self.layers:
-                weight = params.get(f"{name}.weight")
-                if weight is None or tuple(weight.shape) != self.layers[name][1].shape[:1] + self.layers[name][0].shape[1:]:
-                    raise AdapterError(f"{name}.weight", "the adapter does not fit this model (missing layer or other shape)")
-                weight += torch.from_numpy(self.delta(name)).to(weight.dtype)
+            for key in (f"{name}.weight" for name in self.layers):
+                weight = params.get(key)
+                delta = self._checked_delta(key, None if weight is None else weight.shape)
+                weight += torch.from_numpy(delta).to(weight.dtype)
 
     def to_bytes(self) -> bytes:
         arrays = {"scale": np.array(self.scale, dtype=np.float64),
@@ -93,7 +98,7 @@ class Adapter:
         """Write the adapter; returns its sha256."""
         raw = self.to_bytes()
         Path(path).write_bytes(raw)
-        return hashlib.sha256(raw).hexdigest()
+        return adapter_sha256(raw)
 
     @classmethod
     def from_bytes(cls, raw: bytes, where: str = "adapter") -> "Adapter":

@@ -232,12 +232,14 @@ def make_embedder(model: str = BUNDLED_MODEL, batch_size: int = 64, cache_size: 
                                        adapter=adapter)
 
 
-def embedder_for(settings, cache_size: int | None = None) -> Embedder:
+def embedder_for(settings, cache_size: int | None = None,
+                 adapter: str | tuple[Adapter, str] | None = None) -> Embedder:
     """``make_embedder`` with every model setting of a ``Settings`` (``ASSISTANT_*``),
-    and optionally a larger query cache (the evaluation suites ask thousands).
+    and optionally a larger query cache (the evaluation suites ask thousands) or
+    another ``adapter`` than ``settings.adapter``.
 
     Example: ``embedder_for(Settings(model="fake"))`` gives the test embedder.
     """
     return make_embedder(settings.model, settings.batch_size,
                          settings.query_cache_size if cache_size is None else cache_size,
-                         settings.light_encoder, settings.bf16_build, settings.adapter)
+                         settings.light_encoder, settings.bf16_build, settings.adapter if adapter is None else adapter)

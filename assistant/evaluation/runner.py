@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from assistant.adapter import Adapter, adapter_sha256, load_adapter
+from assistant.adapter import NONE, Adapter, adapter_sha256, load_adapter
 from assistant.api import Assistant
-from assistant.embed import make_embedder, resolve_adapter
+from assistant.embed import embedder_for, resolve_adapter
 from assistant.evaluation import metrics as m
 from assistant.evaluation.adapt import Example, fit_adapter, hard_negatives
 from assistant.evaluation.calibrate import fit_model, fit_ranker
@@ -29,6 +29,7 @@ from assistant.settings import BUNDLED_MODEL, Settings
 from assistant.types import Article
 
 ADAPTERS = Path("eval/adapters")  # the cross-validation adapters that --fit writes
+QUERY_CACHE = 20000  # query vectors kept per embedder: a SQuAD run asks each question of several methods
 REPORTED = METHODS + ("dense_base",)  # dense_base: dense-only with the plain model, no adapter
 
 
@@ -57,6 +58,11 @@ def _ask_row(bot: Assistant, q, method: str, row: dict, name: str | None = None)
     return f
 
 
+def _gold_mask(bounds: list[tuple[int, int]], answers: list[tuple[int, int]]) -> np.ndarray:
+    """Per (start, end) of a sentence, whether it contains one of the gold ``answers`` spans."""
+    return np.array([any(lo <= s and e <= hi for s, e in answers) for lo, hi in bounds], dtype=bool)
+
+
 def _ranker_lists(bot: Assistant, questions) -> list[tuple[np.ndarray, np.ndarray]]:
     """(candidate features, gold mask) for every answerable question whose
     gold answer lies inside one candidate sentence."""
@@ -65,7 +71,7 @@ def _ranker_lists(bot: Assistant, questions) -> list[tuple[np.ndarray, np.ndarra
         if not q.answerable:
             continue
         spans, scored = bot.candidates(q.question, "hybrid")
-        gold = np.array([any(lo <= s and e <= hi for s, e in q.answers) for _, lo, hi in spans], dtype=bool)
+        gold = _gold_mask([(lo, hi) for _, lo, hi in spans], q.answers)
         if gold.any():
             out.append((scored.features, gold))
     return out
@@ -79,16 +85,16 @@ def run_squad(path: str, settings: Settings, limit: int | None = None, off_per_a
     is embedded with an adapter that never saw its questions (``fit`` trains
     them, else they are read from ``adapters``) and ranked with a ranker fitted
     on the other articles. ``dense_base`` is dense-only with no adapter."""
-    if fit and (settings.model != BUNDLED_MODEL or settings.adapter == "none"):
+    if fit and (settings.model != BUNDLED_MODEL or settings.adapter == NONE):
         raise DatasetError("--fit trains the adapter of the bundled model: unset ASSISTANT_MODEL and ASSISTANT_ADAPTER.")
     articles = load_squad(path)
     if fit and len(articles) < 2:
         raise DatasetError("--fit needs at least two articles: each is scored with an adapter fitted on the others.")
     built = [article_from_text(a.text) for a in articles]
-    run_settings = Settings(**{**settings.model_dump(), "progress": False})
+    run_settings = settings.model_copy(update={"progress": False})
     rng = random.Random(seed)
     questions = [a.questions[: limit or None] for a in articles]
-    base = make_embedder(settings.model, settings.batch_size, 20000, settings.light_encoder, settings.bf16_build, None)
+    base = embedder_for(settings, QUERY_CACHE, adapter=NONE)
     base_bots = [Assistant.from_articles([b], base, run_settings) for b in built]
     fitted = fit_adapters(built, [a.questions for a in articles], base, adapters, progress) if fit else None
     shipped = (fitted, adapter_sha256(fitted.to_bytes())) if fitted is not None else None
@@ -143,13 +149,10 @@ def adapter_examples(article: Article, questions, embedder) -> list[Example]:
     gold answer lies inside one sentence; negatives by the base model's cosine."""
     texts = [s.text for s in article.sentences]
     vectors = embedder.encode(texts)
-    starts = np.array([s.start for s in article.sentences])
-    ends = np.array([s.end for s in article.sentences])
+    bounds = [(s.start, s.end) for s in article.sentences]
     out = []
     for q in questions:
-        gold = np.zeros(len(texts), dtype=bool)
-        for lo, hi in q.answers if q.answerable else []:
-            gold |= (starts <= lo) & (hi <= ends)
+        gold = _gold_mask(bounds, q.answers if q.answerable else [])
         if gold.any():
             negatives = hard_negatives(vectors, embedder.encode_query(q.question), gold)
             out.append(Example(q.question, texts[int(np.argmax(gold))], tuple(texts[i] for i in negatives)))
@@ -194,8 +197,7 @@ def article_embedders(articles: list[Article], settings: Settings, folder: Path,
                 raise DatasetError(f"{path} was fitted on {article.title!r} itself; refit with --fit.")
         key = chosen[1] if chosen else "none"
         if key not in made:
-            made[key] = make_embedder(settings.model, settings.batch_size, 20000, settings.light_encoder,
-                                      settings.bf16_build, chosen)
+            made[key] = embedder_for(settings, QUERY_CACHE, adapter=chosen or NONE)
         out.append(made[key])
     return out
 
