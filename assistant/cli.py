@@ -141,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--limit", type=int, help="only the first N questions per article")
     ev.add_argument("--fit", action="store_true",
                     help="squad2: fit the cross-validation adapters (eval/adapters/), then refit the shipped adapter, "
-                         "ranker and answerability model (assistant/data/); about 30 minutes")
+                         "ranker and answerability model (assistant/data/); about 45 minutes on 2 cores")
     ev.add_argument("--adapters", default="eval/adapters",
                     help="squad2: folder of the cross-validation adapters, one per article (--fit writes them)")
     ev.add_argument("--data-root", default="../shared/data", help="folder that attribution rows' bbc/ paths are under")

@@ -123,6 +123,55 @@ def test_fitting_pulls_questions_towards_their_sentences():
     assert margin(make_embedder(adapter=(adapter, "cd" * 32))) > margin(make_embedder(adapter="none")) + 0.01
 
 
+def test_fitting_pushes_unanswerable_questions_below_answered_ones():
+    """With unanswerable examples (positive None), the fitted model separates them:
+    the gap between an answerable question's cosine to its sentence and an
+    unanswerable question's cosine to its closest sentence grows, more than
+    when the same answerable examples are fitted alone."""
+    from assistant.embed import bundled_model_dir
+    from assistant.evaluation.adapt import Example, fit_adapter
+
+    years, clubs = range(1990, 2022), "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEF"
+    won = {y: f"The {y} final was won by Club {c}." for y, c in zip(years, clubs)}
+    rain = {y: f"The {y} final was played in the rain." for y in years}
+    answered = [Example(f"Which team won the {y} final?", won[y], (rain[y],)) for y in years]
+    unanswered = [Example(f"Who refereed the {y} final?", None, (won[y], rain[y])) for y in years]
+
+    def gap(embedder) -> float:
+        qa, pa = embedder.encode([e.question for e in answered]), embedder.encode([e.positive for e in answered])
+        qu = embedder.encode([e.question for e in unanswered])
+        closest = np.max([(qu * embedder.encode([e.negatives[i] for e in unanswered])).sum(1) for i in (0, 1)], axis=0)
+        return float(np.mean((qa * pa).sum(1)) - np.mean(closest))
+
+    adapter = fit_adapter(answered + unanswered, bundled_model_dir(), ["a" * 64], progress=False)
+    alone = fit_adapter(answered, bundled_model_dir(), ["a" * 64], progress=False)
+    assert adapter.meta["unanswerable"] == len(unanswered) and 0.0 < adapter.meta["threshold"] < 1.0
+    with_none = gap(make_embedder(adapter=(adapter, "ef" * 32)))
+    assert with_none > gap(make_embedder(adapter="none")) + 0.02
+    assert with_none > gap(make_embedder(adapter=(alone, "01" * 32))) + 0.02
+
+
+def test_training_examples_hold_back_every_second_unanswerable_question():
+    """Answerable questions become (question, sentence) pairs, half the unanswerable
+    ones (question, none) pairs; the other half never reach the adapter."""
+    from assistant.embed import FakeEmbedder
+    from assistant.evaluation.datasets import SquadQuestion
+    from assistant.evaluation.runner import adapter_examples, held_back
+
+    article = article_from_text("Cup\n\nClub A won the final. It rained all day. The crowd sang.")
+    start = article.text.index("Club A")
+    questions = [SquadQuestion("a", "Who won?", True, [(start, start + 6)])] + [
+        SquadQuestion(f"u{i}", f"Who refereed game {i}?", False, []) for i in range(5)]
+    examples = adapter_examples(article, questions, FakeEmbedder())
+    held = {q.question for q in held_back(questions)}
+    assert held == {"Who refereed game 1?", "Who refereed game 3?"}
+    assert [(e.question, e.positive) for e in examples] == [("Who won?", "Club A won the final.")] + [
+        (f"Who refereed game {i}?", None) for i in (0, 2, 4)]
+    sentences = {s.text for s in article.sentences}
+    assert all(len(e.negatives) == len(set(e.negatives)) and set(e.negatives) <= sentences for e in examples)
+    assert all(len(e.negatives) == 3 for e in examples if not e.answerable)
+
+
 def test_evaluation_uses_an_adapter_that_never_saw_the_article(tmp_path):
     from assistant.evaluation.runner import _fold_path, article_embedders
 

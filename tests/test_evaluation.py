@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from assistant.evaluation import metrics as m
@@ -120,3 +121,34 @@ def test_accuracy_coverage_matches_brute_force_and_plots_are_png(tmp_path):
     for path in (plot_coverage({"x": points}, tmp_path / "c.png"),
                  plot_hits({"a": {"hit@1": 0.5, "hit@3": 0.7, "hit@5": 0.9}}, tmp_path / "h.png")):
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_balanced_threshold_maximises_the_smaller_slack():
+    """Against a loop over every candidate: no other threshold leaves both the
+    found share (>= 0.90) and the rejection share (>= 0.95) a larger margin."""
+    from assistant.evaluation.calibrate import balanced_threshold
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        own, off = rng.beta(5, 2, rng.integers(5, 60)), rng.beta(2, 5, rng.integers(5, 60))
+        chosen = balanced_threshold(own, off)
+
+        def slack(t: float) -> float:
+            return min(np.mean(own >= t) - 0.90, np.mean(off < t) - 0.95)
+
+        best = max(slack(t) for t in np.concatenate([own, off]))
+        assert chosen in set(np.concatenate([own, off])) and slack(chosen) == best
+
+
+def test_answerability_threshold_meets_both_targets_when_they_can_be_met():
+    """Well separated answerable and off-article rows: the fitted model finds at
+    least 90% of the one and rejects at least 95% of the other."""
+    from assistant.evaluation.calibrate import fit_model
+
+    rng = np.random.default_rng(4)
+    own, off = rng.normal(1.0, 0.5, (400, 5)), rng.normal(-1.0, 0.5, (400, 5))
+    X = np.vstack([own, off])
+    off_mask = np.arange(800) >= 400
+    model = fit_model(X, (~off_mask).astype(int), off_mask, ~off_mask)
+    p = np.array([model.probability(r.tolist()) for r in X])
+    assert np.mean(p[~off_mask] >= model.threshold) >= 0.90 and np.mean(p[off_mask] < model.threshold) >= 0.95

@@ -3,7 +3,11 @@
 Scope: the bundled BERT model only (its folder holds ``config.json``,
 ``tokenizer.json`` and ``model.safetensors``). Each example is a question, the
 sentence that answers it and a few hard negatives (the base model's most similar
-other sentences of the same article). Rank-8 LoRA on the query and value
+other sentences of the same article); an unanswerable question has no sentence,
+only its closest ones. Besides the sentences, every question may choose "none",
+scored by a learned cosine threshold: an answerable question's sentence must
+beat it, all of an unanswerable question's sentences must fall below it, so the
+adapted cosine also learns when the article does not answer. Rank-8 LoRA on the query and value
 projections and both feed-forward layers of every block, one epoch, AdamW at
 5e-4, batches of 16 with in-batch negatives, InfoNCE at scale 20; mean pooling
 and normalisation as in sentence-transformers. These settings were fixed before
@@ -13,6 +17,8 @@ result leave-one-article-out. About 2.5 minutes per 1,000 questions on 2 cores.
 Example:
     >>> Example("Who called?", "Zuckerberg called Trump.", ("It rained.",)).question
     'Who called?'
+    >>> Example("Who rang back?", None, ("Zuckerberg called Trump.",)).answerable
+    False
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ import numpy as np
 from assistant.adapter import Adapter
 
 RANK, LEARNING_RATE, BATCH, NEGATIVES, SCALE = 8, 5e-4, 16, 2, 20.0
+NULL_NEGATIVES = 3  # an unanswerable question's closest sentences, pushed below the threshold
+NULL_START = 0.5  # the threshold's starting cosine: about where the plain model's gold sentences sit
 LORA_SCALE = 2.0  # alpha / rank, with alpha = 2 x rank
 TARGETS = ("attention.self.query", "attention.self.value", "intermediate.dense", "output.dense")
 
@@ -33,8 +41,22 @@ TARGETS = ("attention.self.query", "attention.self.value", "intermediate.dense",
 @dataclass(frozen=True)
 class Example:
     question: str
-    positive: str
+    positive: str | None  # None: the article does not answer the question
     negatives: tuple[str, ...]
+
+    @property
+    def answerable(self) -> bool:
+        return self.positive is not None
+
+
+def _targets(batch: list[Example], none_column: int) -> list[int]:
+    """Each question's right column: its positive (positives come first, in batch
+    order) or, for an unanswerable question, the "none" column."""
+    out, at = [], 0
+    for e in batch:
+        out.append(at if e.answerable else none_column)
+        at += e.answerable
+    return out
 
 
 def hard_negatives(vectors: np.ndarray, question: np.ndarray, gold: np.ndarray, k: int = NEGATIVES) -> list[int]:
@@ -79,7 +101,7 @@ def fit_adapter(examples: list[Example], model_dir: Path, trained_on: list[str],
     from transformers import AutoModel, AutoTokenizer
 
     if not examples:
-        raise ValueError("no training examples: an adapter needs answerable questions with a gold sentence")
+        raise ValueError("no training examples: an adapter needs questions with a gold sentence or marked unanswerable")
     torch.manual_seed(seed)
     rng = random.Random(seed)
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
@@ -87,7 +109,9 @@ def fit_adapter(examples: list[Example], model_dir: Path, trained_on: list[str],
     for p in model.parameters():
         p.requires_grad = False
     wrapped = _lora_layers(model, RANK)
-    optimiser = torch.optim.AdamW([p for _, w in wrapped for p in (w.A, w.B)], lr=LEARNING_RATE, weight_decay=0.0)
+    threshold = torch.nn.Parameter(torch.tensor(NULL_START))
+    optimiser = torch.optim.AdamW([p for _, w in wrapped for p in (w.A, w.B)] + [threshold],
+                                  lr=LEARNING_RATE, weight_decay=0.0)
 
     def encode(texts: list[str]):
         batch = tokenizer(texts, padding=True, truncation=True, max_length=128, return_tensors="pt")
@@ -102,12 +126,15 @@ def fit_adapter(examples: list[Example], model_dir: Path, trained_on: list[str],
         batch = order[start : start + BATCH]
         questions = encode([e.question for e in batch])
         # Every other question's positive and every hard negative are this question's negatives.
-        sentences = encode([e.positive for e in batch] + [n for e in batch for n in e.negatives])
-        loss = torch.nn.functional.cross_entropy(SCALE * questions @ sentences.T, torch.arange(len(batch)))
+        sentences = encode([e.positive for e in batch if e.answerable] + [n for e in batch for n in e.negatives])
+        logits = torch.cat([SCALE * questions @ sentences.T, (SCALE * threshold).expand(len(batch), 1)], dim=1)
+        loss = torch.nn.functional.cross_entropy(logits, torch.tensor(_targets(batch, len(sentences))))
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
     layers = {name: (w.A.detach().numpy().copy(), w.B.detach().numpy().copy()) for name, w in wrapped}
     meta = {"rank": RANK, "learning_rate": LEARNING_RATE, "batch": BATCH, "negatives": NEGATIVES, "epochs": 1,
-            "examples": len(examples), "seed": seed, "titles": sorted(titles)}
+            "examples": len(examples), "unanswerable": sum(not e.answerable for e in examples),
+            "null_negatives": NULL_NEGATIVES, "threshold": round(float(threshold.detach()), 6),
+            "seed": seed, "titles": sorted(titles)}
     return Adapter(layers, LORA_SCALE, tuple(sorted(trained_on)), meta)

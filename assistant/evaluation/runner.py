@@ -19,7 +19,7 @@ from assistant.adapter import NONE, Adapter, adapter_sha256, load_adapter
 from assistant.api import Assistant
 from assistant.embed import embedder_for, resolve_adapter
 from assistant.evaluation import metrics as m
-from assistant.evaluation.adapt import Example, fit_adapter, hard_negatives
+from assistant.evaluation.adapt import NULL_NEGATIVES, Example, fit_adapter, hard_negatives
 from assistant.evaluation.calibrate import fit_model, fit_ranker
 from assistant.evaluation.datasets import AttributionCase, DatasetError, SeedCase, load_jsonl, load_squad
 from assistant.evaluation.plots import accuracy_coverage
@@ -122,16 +122,16 @@ def run_squad(path: str, settings: Settings, limit: int | None = None, off_per_a
             bot.ranker = fit_ranker(train)
         for q in qs:
             f = _ask_row(bot, q, "hybrid", rows[at])
-            feats.append((ai, f, q.answerable and rows[at]["hybrid_rank"] == 0, False))
+            feats.append((ai, f, q.answerable and rows[at]["hybrid_rank"] == 0, False, q.answerable))
             at += 1
             bar.update(1)
         others = [q for j, o in enumerate(questions) if j != ai for q in o if q.answerable]
         for q in rng.sample(others, min(off_per_article, len(others))):
             _, f = bot.explain(q.question, 1)
-            feats.append((ai, f, False, True))
-        # The answerable ones above trained the adapter (on their own article); other
-        # articles' unanswerable questions trained nothing, so they check that figure.
-        unseen = [q for j, o in enumerate(questions) if j != ai for q in o if not q.answerable]
+            feats.append((ai, f, False, True, True))
+        # The answerable ones above trained the adapter (on their own article); the
+        # unanswerable ones held back from training check that figure.
+        unseen = [q for j, o in enumerate(questions) if j != ai for q in held_back(o)]
         for q in rng.sample(unseen, min(off_per_article, len(unseen))):
             unseen_feats.append((ai, bot.explain(q.question, 1)[1]))
     bar.close()
@@ -144,18 +144,30 @@ def _fold_path(folder: Path, title: str) -> Path:
     return folder / f"without-{re.sub(r'[^A-Za-z0-9]+', '-', title).strip('-')[:80] or 'untitled'}.npz"
 
 
+def held_back(questions) -> list:
+    """Every second unanswerable question (odd positions among them, in file order):
+    no adapter trains on these, so asked of other articles they check the
+    off-article rejection with questions the model never saw."""
+    return [q for q in questions if not q.answerable][1::2]
+
+
 def adapter_examples(article: Article, questions, embedder) -> list[Example]:
     """(question, gold sentence, hard negatives) for every answerable question whose
-    gold answer lies inside one sentence; negatives by the base model's cosine."""
+    gold answer lies inside one sentence, and (question, none, closest sentences)
+    for the unanswerable ones not ``held_back``; neighbours by the base model's cosine."""
     texts = [s.text for s in article.sentences]
     vectors = embedder.encode(texts)
     bounds = [(s.start, s.end) for s in article.sentences]
+    kept_back = {id(q) for q in held_back(questions)}
     out = []
     for q in questions:
         gold = _gold_mask(bounds, q.answers if q.answerable else [])
         if gold.any():
             negatives = hard_negatives(vectors, embedder.encode_query(q.question), gold)
             out.append(Example(q.question, texts[int(np.argmax(gold))], tuple(texts[i] for i in negatives)))
+        elif not q.answerable and id(q) not in kept_back:
+            closest = hard_negatives(vectors, embedder.encode_query(q.question), gold, NULL_NEGATIVES)
+            out.append(Example(q.question, None, tuple(texts[i] for i in closest)))
     return out
 
 
@@ -202,28 +214,32 @@ def article_embedders(articles: list[Article], settings: Settings, folder: Path,
     return out
 
 
-def _feature_arrays(features: list[tuple[int, list[float], bool, bool]]):
-    """(article index, features, answered correctly, off-article) rows as arrays."""
-    art = np.array([a for a, _, _, _ in features])
-    X = np.array([f for _, f, _, _ in features])
-    y = np.array([int(lab) for _, _, lab, _ in features])
-    off = np.array([o for _, _, _, o in features])
-    return art, X, y, off
+Feature = tuple[int, list[float], bool, bool, bool]  # article, features, answered correctly, off-article, answerable
 
 
-def cross_validate(features: list[tuple[int, list[float], bool, bool]], n_articles: int,
+def _feature_arrays(features: list[Feature]):
+    """The rows' article indices, feature matrix, labels, off-article and answerable masks."""
+    art = np.array([r[0] for r in features])
+    X = np.array([r[1] for r in features])
+    y = np.array([int(r[2]) for r in features])
+    off = np.array([r[3] for r in features], dtype=bool)
+    answerable = np.array([r[4] for r in features], dtype=bool)
+    return art, X, y, off, answerable
+
+
+def cross_validate(features: list[Feature], n_articles: int,
                    extra: list[tuple[int, list[float]]] = ()) -> tuple[list[float], list[float], list[bool]]:
     """Leave-one-article-out probabilities and thresholds, aligned with ``features``,
     and whether each ``extra`` (article index, features) row is rejected by its
     article's model."""
-    art, X, y, off = _feature_arrays(features)
+    art, X, y, off, answerable = _feature_arrays(features)
     probs, thresholds = np.zeros(len(X)), np.zeros(len(X))
     rejected = [False] * len(extra)
     for held in range(n_articles):
         train, test = art != held, art == held
         if not test.any():
             continue
-        model = fit_model(X[train], y[train], off[train])
+        model = fit_model(X[train], y[train], off[train], answerable[train])
         probs[test] = [model.probability(r.tolist()) for r in X[test]]
         thresholds[test] = model.threshold
         for i, (a, f) in enumerate(extra):
@@ -386,8 +402,8 @@ def write_shipped_models(raw: dict, folder: Path | None = None) -> list[Path]:
     fitted one."""
     folder = folder or Path(__file__).resolve().parent.parent / "data"
     ranker = fit_ranker([x for part in raw["ranker_lists"] for x in part])
-    _, X, y, off = _feature_arrays(raw["features"])
-    model = fit_model(X, y, off)
+    _, X, y, off, answerable = _feature_arrays(raw["features"])
+    model = fit_model(X, y, off, answerable)
     paths = [folder / "ranker.json", folder / "answerability.json"]
     for path, text in zip(paths, (ranker.to_json(), model.to_json())):
         path.write_text(text + "\n", encoding="utf-8")
