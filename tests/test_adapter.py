@@ -102,6 +102,19 @@ def test_index_built_without_the_adapter_is_rebuilt_with_it(tmp_path):
     assert bot.article(quote.article_id).text[quote.start : quote.end] == quote.text
 
 
+def test_each_question_targets_its_own_positive_or_none():
+    """In a mixed batch, an answerable question's target column holds its own
+    positive (positives lead the columns, in batch order); an unanswerable
+    question's target is the "none" column after all the sentences."""
+    from assistant.evaluation.adapt import Example, _targets
+
+    batch = [Example(f"q{i}", None if i % 2 else f"answer {i}", (f"neg {i}",)) for i in range(7)]
+    columns = [e.positive for e in batch if e.answerable] + [n for e in batch for n in e.negatives]
+    for example, target in zip(batch, _targets(batch, len(columns))):
+        assert (columns[target] == example.positive) if example.answerable else target == len(columns)
+
+
+@pytest.mark.slow
 def test_fitting_pulls_questions_towards_their_sentences():
     """One epoch on a few real examples raises the cosine of each question to its
     own sentence relative to its hard negatives (on the examples it saw)."""
@@ -123,6 +136,7 @@ def test_fitting_pulls_questions_towards_their_sentences():
     assert margin(make_embedder(adapter=(adapter, "cd" * 32))) > margin(make_embedder(adapter="none")) + 0.01
 
 
+@pytest.mark.slow
 def test_fitting_pushes_unanswerable_questions_below_answered_ones():
     """With unanswerable examples (positive None), the fitted model separates them:
     the gap between an answerable question's cosine to its sentence and an

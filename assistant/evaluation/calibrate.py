@@ -48,16 +48,22 @@ def balanced_threshold(own: np.ndarray, off: np.ndarray) -> float:
     and the share of ``off`` (other articles' questions) below it minus 0.95.
     Neither target is favoured, so a threshold set on some articles keeps a
     margin on both when it meets another (a fixed 96% off-article rejection sat
-    at 90.0% found after the adapter moved the scores).
+    at 90.0% found after the adapter moved the scores). Every threshold between
+    the best score and the next lower one (or across tied best scores) does as
+    well; the middle of that gap is taken, so no score sits on the edge.
 
     Example:
-        >>> round(balanced_threshold(np.array([0.6, 0.7, 0.8, 0.9]), np.array([0.1, 0.2, 0.3, 0.65])), 2)
-        0.7
+        >>> round(balanced_threshold(np.array([0.6, 0.7, 0.8, 0.9]), np.array([0.1, 0.2, 0.3, 0.65])), 3)
+        0.675
     """
     candidates = np.unique(np.concatenate([own, off]))
     found = (own[None, :] >= candidates[:, None]).mean(axis=1) - FOUND_TARGET
     rejected = (off[None, :] < candidates[:, None]).mean(axis=1) - REJECT_TARGET
-    return float(candidates[int(np.argmax(np.minimum(found, rejected)))])
+    slack = np.minimum(found, rejected)
+    best = np.flatnonzero(slack == slack.max())
+    # Below the lowest score nothing changes either, so the gap there is the score itself.
+    low = candidates[best[0] - 1] if best[0] > 0 else candidates[best[0]]
+    return float((low + candidates[best[-1]]) / 2)
 
 
 def fit_model(X: np.ndarray, y: np.ndarray, off_article: np.ndarray, answerable: np.ndarray) -> AnswerabilityModel:
