@@ -7,10 +7,10 @@ other sentences of the same article); an unanswerable question has no sentence,
 only its closest ones. Besides the sentences, every question may choose "none",
 scored by a learned cosine threshold: an answerable question's sentence must
 beat it, all of an unanswerable question's sentences must fall below it, so the
-adapted cosine also learns when the article does not answer. Rank-8 LoRA on the query and value
-projections and both feed-forward layers of every block, one epoch, AdamW at
-5e-4, batches of 16 with in-batch negatives, InfoNCE at scale 20; mean pooling
-and normalisation as in sentence-transformers. These settings were fixed before
+adapted cosine also learns when the article does not answer. Rank-8 LoRA on the
+query and value projections and both feed-forward layers of every block, one
+epoch, AdamW at 5e-4, batches of 16 with in-batch negatives, InfoNCE at scale
+20; mean pooling and normalisation as in sentence-transformers. These settings were fixed before
 measuring and not tuned on the evaluation data; the squad2 suite scores the
 result leave-one-article-out. About 2.5 minutes per 1,000 questions on 2 cores.
 

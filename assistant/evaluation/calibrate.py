@@ -75,7 +75,7 @@ def fit_model(X: np.ndarray, y: np.ndarray, off_article: np.ndarray, answerable:
     model = AnswerabilityModel(w.tolist(), b, 0.5, mean.tolist(), scale.tolist())
     probability = np.array([model.probability(row.tolist()) for row in X])
     if off_article.any() and answerable.any():
-        threshold = balanced_threshold(probability[answerable & ~off_article], probability[off_article])
+        threshold = balanced_threshold(probability[answerable], probability[off_article])
     else:
         threshold = 0.5
     return AnswerabilityModel(w.tolist(), b, threshold, mean.tolist(), scale.tolist())

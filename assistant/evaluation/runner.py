@@ -128,7 +128,7 @@ def run_squad(path: str, settings: Settings, limit: int | None = None, off_per_a
         others = [q for j, o in enumerate(questions) if j != ai for q in o if q.answerable]
         for q in rng.sample(others, min(off_per_article, len(others))):
             _, f = bot.explain(q.question, 1)
-            feats.append((ai, f, False, True, True))
+            feats.append((ai, f, False, True, False))  # not answerable by the article it is asked of
         # The answerable ones above trained the adapter (on their own article); the
         # unanswerable ones held back from training check that figure.
         unseen = [q for j, o in enumerate(questions) if j != ai for q in held_back(o)]
@@ -158,14 +158,14 @@ def adapter_examples(article: Article, questions, embedder) -> list[Example]:
     texts = [s.text for s in article.sentences]
     vectors = embedder.encode(texts)
     bounds = [(s.start, s.end) for s in article.sentences]
-    kept_back = {id(q) for q in held_back(questions)}
+    kept_back = {q.id for q in held_back(questions)}
     out = []
     for q in questions:
         gold = _gold_mask(bounds, q.answers if q.answerable else [])
         if gold.any():
             negatives = hard_negatives(vectors, embedder.encode_query(q.question), gold)
             out.append(Example(q.question, texts[int(np.argmax(gold))], tuple(texts[i] for i in negatives)))
-        elif not q.answerable and id(q) not in kept_back:
+        elif not q.answerable and q.id not in kept_back:
             closest = hard_negatives(vectors, embedder.encode_query(q.question), gold, NULL_NEGATIVES)
             out.append(Example(q.question, None, tuple(texts[i] for i in closest)))
     return out
@@ -214,7 +214,8 @@ def article_embedders(articles: list[Article], settings: Settings, folder: Path,
     return out
 
 
-Feature = tuple[int, list[float], bool, bool, bool]  # article, features, answered correctly, off-article, answerable
+Feature = tuple[int, list[float], bool, bool, bool]  # article, features, answered correctly, off-article,
+# answerable (by the article it was asked of)
 
 
 def _feature_arrays(features: list[Feature]):
