@@ -33,12 +33,21 @@ class AnswerabilityModel:
     mean: list[float] | None = None
     scale: list[float] | None = None
 
-    def probability(self, features: list[float]) -> float:
-        x = list(features)
+    def probabilities(self, rows: np.ndarray) -> np.ndarray:
+        """One probability per row of ``FEATURES`` values (standardised first when
+        the model carries a mean and scale)."""
+        x = np.asarray(rows, dtype=np.float64).reshape(-1, len(self.weights))
         if self.mean and self.scale:
-            x = [(v - m) / s for v, m, s in zip(x, self.mean, self.scale)]
-        z = self.bias + sum(w * v for w, v in zip(self.weights, x))
-        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+            x = (x - np.asarray(self.mean)) / np.asarray(self.scale)
+        # Row-wise sums, not a matrix product: BLAS may round a batch and a single
+        # row differently, and fitted and asked probabilities must agree exactly.
+        z = self.bias + (x * np.asarray(self.weights, dtype=np.float64)).sum(axis=1)
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -60.0, 60.0)))
+
+    def probability(self, features: list[float]) -> float:
+        """``probabilities`` of one row: answering and fitting share one computation,
+        so a threshold set on fitted probabilities holds for asked ones."""
+        return float(self.probabilities(np.asarray([features]))[0])
 
     def to_json(self) -> str:
         return json.dumps({"features": list(FEATURES), "weights": self.weights, "bias": self.bias,

@@ -111,3 +111,17 @@ def test_describer_coverage_matches_per_sentence_sets(fake_settings):
             assert cover[j] == pytest.approx(_share(terms, own))
             assert window[j] == pytest.approx(_share(terms, own, *(_tokens(data.lexicon, n) for n in near)))
         assert window.max() > 0 or question.startswith("zzz")
+
+
+def test_answerability_probabilities_match_the_logistic_formula_row_by_row():
+    from assistant.answerability import AnswerabilityModel
+
+    rng = np.random.default_rng(3)
+    rows = rng.normal(size=(40, 5)) * 50  # large values reach the clipped tails
+    weights, mean, scale = rng.normal(size=5), rng.normal(size=5), rng.uniform(0.5, 2.0, size=5)
+    model = AnswerabilityModel(weights.tolist(), 0.3, 0.5, mean.tolist(), scale.tolist())
+    z = np.clip(0.3 + ((rows - mean) / scale) @ weights, -60, 60)
+    expected = [1.0 / (1.0 + np.exp(-v)) for v in z]
+    assert np.allclose(model.probabilities(rows), expected, rtol=1e-12)
+    assert [model.probability(r.tolist()) for r in rows] == model.probabilities(rows).tolist()
+    assert model.probabilities(np.zeros((0, 5))).shape == (0,)

@@ -73,7 +73,7 @@ def fit_model(X: np.ndarray, y: np.ndarray, off_article: np.ndarray, answerable:
     w, b = fit_logistic((X - mean) / scale * USED, y)
     w = w * USED
     model = AnswerabilityModel(w.tolist(), b, 0.5, mean.tolist(), scale.tolist())
-    probability = np.array([model.probability(row.tolist()) for row in X])
+    probability = model.probabilities(X)
     if off_article.any() and answerable.any():
         threshold = balanced_threshold(probability[answerable], probability[off_article])
     else:

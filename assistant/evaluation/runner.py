@@ -241,11 +241,13 @@ def cross_validate(features: list[Feature], n_articles: int,
         if not test.any():
             continue
         model = fit_model(X[train], y[train], off[train], answerable[train])
-        probs[test] = [model.probability(r.tolist()) for r in X[test]]
+        probs[test] = model.probabilities(X[test])
         thresholds[test] = model.threshold
-        for i, (a, f) in enumerate(extra):
-            if a == held:
-                rejected[i] = model.probability(f) < model.threshold
+        mine = [i for i, (a, _) in enumerate(extra) if a == held]
+        if mine:
+            below = model.probabilities(np.array([extra[i][1] for i in mine])) < model.threshold
+            for i, no in zip(mine, below.tolist()):
+                rejected[i] = no
     return probs.tolist(), thresholds.tolist(), rejected
 
 
