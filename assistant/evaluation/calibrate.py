@@ -11,6 +11,8 @@ Example:
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from assistant.answerability import AnswerabilityModel
@@ -73,12 +75,10 @@ def fit_model(X: np.ndarray, y: np.ndarray, off_article: np.ndarray, answerable:
     w, b = fit_logistic((X - mean) / scale * USED, y)
     w = w * USED
     model = AnswerabilityModel(w.tolist(), b, 0.5, mean.tolist(), scale.tolist())
+    if not (off_article.any() and answerable.any()):
+        return model
     probability = model.probabilities(X)
-    if off_article.any() and answerable.any():
-        threshold = balanced_threshold(probability[answerable], probability[off_article])
-    else:
-        threshold = 0.5
-    return AnswerabilityModel(w.tolist(), b, threshold, mean.tolist(), scale.tolist())
+    return replace(model, threshold=balanced_threshold(probability[answerable], probability[off_article]))
 
 
 def fit_ranker(lists: list[tuple[np.ndarray, np.ndarray]], l2: float = 1e-2) -> Ranker:

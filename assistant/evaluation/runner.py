@@ -235,7 +235,9 @@ def cross_validate(features: list[Feature], n_articles: int,
     article's model."""
     art, X, y, off, answerable = _feature_arrays(features)
     probs, thresholds = np.zeros(len(X)), np.zeros(len(X))
-    rejected = [False] * len(extra)
+    extra_art = np.array([a for a, _ in extra], dtype=np.int64)
+    extra_X = np.array([f for _, f in extra], dtype=np.float64)
+    rejected = np.zeros(len(extra), dtype=bool)
     for held in range(n_articles):
         train, test = art != held, art == held
         if not test.any():
@@ -243,12 +245,10 @@ def cross_validate(features: list[Feature], n_articles: int,
         model = fit_model(X[train], y[train], off[train], answerable[train])
         probs[test] = model.probabilities(X[test])
         thresholds[test] = model.threshold
-        mine = [i for i, (a, _) in enumerate(extra) if a == held]
-        if mine:
-            below = model.probabilities(np.array([extra[i][1] for i in mine])) < model.threshold
-            for i, no in zip(mine, below.tolist()):
-                rejected[i] = no
-    return probs.tolist(), thresholds.tolist(), rejected
+        mine = extra_art == held
+        if mine.any():
+            rejected[mine] = model.probabilities(extra_X[mine]) < model.threshold
+    return probs.tolist(), thresholds.tolist(), rejected.tolist()
 
 
 def summarise_squad(result: dict) -> dict:
