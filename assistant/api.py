@@ -18,22 +18,22 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant import answerability as ans
-from assistant.answer import make_answer, pick_quotes
-from assistant.articles import article_ids
-from assistant.embed import Embedder, embedder_for
+from assistant.ranking import answerability as ans
+from assistant.answer.quotes import make_answer, pick_quotes
+from assistant.store.articles import article_ids
+from assistant.embedding.embedder import Embedder, embedder_for
 from assistant.errors import (
     AssistantError, EmptyQuestionError, IndexMissingError, IndexStaleError, NoArticlesError, QuestionError,
     UnknownArticleError,
 )
-from assistant.followup import Turn, contextual_query, normalise_history
-from assistant.index import (
+from assistant.ranking.followup import Turn, contextual_query, normalise_history
+from assistant.store.files import (
     IndexData, append_articles, build_index, embedding_cache, load_index, paragraph_ids, save_index, saved_articles,
     stale_embeddings, stale_reason,
 )
-from assistant.ingest import Sidecar, article_files, article_from_text, decode_bytes, read_article, source_fingerprint
-from assistant.ranker import question_type, shipped_ranker, type_match
-from assistant.retrieve import Params, Scored, adjacent, search
+from assistant.ingest.files import Sidecar, article_files, article_from_text, decode_bytes, read_article, source_fingerprint
+from assistant.ranking.ranker import question_type, shipped_ranker, type_match
+from assistant.ranking.candidates import Params, Scored, adjacent, search
 from assistant.settings import Settings
 from assistant.types import Answer, Article
 
@@ -281,15 +281,15 @@ class Assistant:
         """The ``Article`` behind a file path or URL (HTML goes through ``html_ingest``)."""
         text = str(path_or_url)
         if re.match(r"^[a-z][a-z0-9+.-]*://", text, re.I):
-            from assistant.fetch import fetch
-            from assistant.html_ingest import article_from_html
+            from assistant.ingest.fetch import fetch
+            from assistant.ingest.html import article_from_html
 
             page = fetch(text, self.settings)
             if page.content_type == "text/plain":
                 return article_from_text(decode_bytes(page.body, text), Sidecar(url=page.url))
             return article_from_html(page.body, url=page.url, charset=page.charset)
         if Path(text).suffix.lower() in (".html", ".htm"):
-            from assistant.html_ingest import read_html_article
+            from assistant.ingest.html import read_html_article
 
             return read_html_article(text, self.settings.max_file_bytes)
         return read_article(path_or_url, self.settings.max_file_bytes)

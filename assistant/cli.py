@@ -40,7 +40,7 @@ def cmd_ask(args) -> int:
 
 def cmd_index(args) -> int:
     from assistant.api import _fix_command
-    from assistant.index import verify_index
+    from assistant.store.files import verify_index
 
     if args.action == "build":
         started = time.perf_counter()
@@ -65,7 +65,7 @@ def cmd_eval(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from assistant.evaluation import bench
+    from assistant.bench import bench
 
     return bench.main(args)
 
@@ -81,7 +81,7 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
 
 
 def cmd_serve(args) -> int:
-    from assistant import ui
+    from assistant.ui import app as ui
 
     auth = parse_auth(args.auth)
     bot = _bot(args, allow_empty=True)  # an empty corpus is fine here: articles can be uploaded in the chat
@@ -90,7 +90,7 @@ def cmd_serve(args) -> int:
 
 
 def cmd_loadcheck(args) -> int:
-    from assistant import loadcheck
+    from assistant.bench import loadcheck
 
     proc = None
     url = args.url

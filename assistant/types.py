@@ -116,12 +116,12 @@ class Answer(_Frozen):
 
     def to_markdown(self) -> str:
         """Markdown for the chat: fixed templates plus escaped verbatim text."""
-        from assistant.render import answer_markdown
+        from assistant.answer.render import answer_markdown
 
         return answer_markdown(self)
 
     def to_text(self) -> str:
         """Plain text for terminals: fixed templates plus verbatim text."""
-        from assistant.render import answer_text
+        from assistant.answer.render import answer_text
 
         return answer_text(self)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.embed import FakeEmbedder
+from assistant.embedding.embedder import FakeEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -50,7 +50,7 @@ def fake_bot(fake_settings) -> Assistant:
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    from assistant.embed import SentenceTransformerEmbedder
+    from assistant.embedding.embedder import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()
 

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.adapter import Adapter, load_adapter
-from assistant.embed import make_embedder
+from assistant.embedding.adapter import Adapter, load_adapter
+from assistant.embedding.embedder import make_embedder
 from assistant.errors import AdapterError
 from assistant.evaluation.datasets import DatasetError
-from assistant.ingest import article_from_text
+from assistant.ingest.files import article_from_text
 from tests.conftest import CORPUS
 
 LAYER = "encoder.layer.0.output.dense"  # weight (384, 1536)
@@ -106,7 +106,7 @@ def test_each_question_targets_its_own_positive_or_none():
     """In a mixed batch, an answerable question's target column holds its own
     positive (positives lead the columns, in batch order); an unanswerable
     question's target is the "none" column after all the sentences."""
-    from assistant.evaluation.adapt import Example, _targets
+    from assistant.training.adapter import Example, _targets
 
     batch = [Example(f"q{i}", None if i % 2 else f"answer {i}", (f"neg {i}",)) for i in range(7)]
     columns = [e.positive for e in batch if e.answerable] + [n for e in batch for n in e.negatives]
@@ -118,8 +118,8 @@ def test_each_question_targets_its_own_positive_or_none():
 def test_fitting_pulls_questions_towards_their_sentences():
     """One epoch on a few real examples raises the cosine of each question to its
     own sentence relative to its hard negatives (on the examples it saw)."""
-    from assistant.embed import bundled_model_dir
-    from assistant.evaluation.adapt import Example, fit_adapter
+    from assistant.embedding.embedder import bundled_model_dir
+    from assistant.training.adapter import Example, fit_adapter
 
     examples = [Example(f"Which team won the {y} final?", f"The {y} final was won by Club {c}.",
                         (f"The {y} final was played in the rain.", f"Tickets for the {y} final sold out."))
@@ -142,8 +142,8 @@ def test_fitting_pushes_unanswerable_questions_below_answered_ones():
     the gap between an answerable question's cosine to its sentence and an
     unanswerable question's cosine to its closest sentence grows, more than
     when the same answerable examples are fitted alone."""
-    from assistant.embed import bundled_model_dir
-    from assistant.evaluation.adapt import Example, fit_adapter
+    from assistant.embedding.embedder import bundled_model_dir
+    from assistant.training.adapter import Example, fit_adapter
 
     years, clubs = range(1990, 2022), "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEF"
     won = {y: f"The {y} final was won by Club {c}." for y, c in zip(years, clubs)}
@@ -168,9 +168,9 @@ def test_fitting_pushes_unanswerable_questions_below_answered_ones():
 def test_training_examples_hold_back_every_second_unanswerable_question():
     """Answerable questions become (question, sentence) pairs, half the unanswerable
     ones (question, none) pairs; the other half never reach the adapter."""
-    from assistant.embed import FakeEmbedder
+    from assistant.embedding.embedder import FakeEmbedder
     from assistant.evaluation.datasets import SquadQuestion
-    from assistant.evaluation.runner import adapter_examples, held_back
+    from assistant.evaluation.squad import adapter_examples, held_back
 
     article = article_from_text("Cup\n\nClub A won the final. It rained all day. The crowd sang.")
     start = article.text.index("Club A")
@@ -187,7 +187,7 @@ def test_training_examples_hold_back_every_second_unanswerable_question():
 
 
 def test_evaluation_uses_an_adapter_that_never_saw_the_article(tmp_path):
-    from assistant.evaluation.runner import _fold_path, article_embedders
+    from assistant.evaluation.squad import _fold_path, article_embedders
 
     seen, unseen = article_from_text("Seen\n\nThe first text."), article_from_text("Unseen\n\nThe second text.")
     other_half = article_from_text("Seen\n\nAnother part of the same article.")  # same title, other text
@@ -210,7 +210,7 @@ def test_evaluation_uses_an_adapter_that_never_saw_the_article(tmp_path):
 
 
 def test_fit_refuses_a_model_it_cannot_adapt():
-    from assistant.evaluation.runner import run_squad
+    from assistant.evaluation.squad import run_squad
     from tests.conftest import SQUAD
 
     for settings in (Settings(model="fake", progress=False), Settings(adapter="none", progress=False)):

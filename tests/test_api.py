@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from assistant import Assistant, EmptyQuestionError, QuestionError, UnknownArticleError
-from assistant.embed import FakeEmbedder
-from assistant.render import escape_markdown
+from assistant.embedding.embedder import FakeEmbedder
+from assistant.answer.render import escape_markdown
 from tests.conftest import CORPUS, assert_verbatim
 
 QUESTIONS = ["Who did Zuckerberg call?", "What did Katie Harbath say?", "Who is Gary Coby?",
@@ -115,7 +115,7 @@ def test_fake_embedder_is_normalised():
 
 
 def test_one_voice_is_quoted_whole(fake_bot):
-    from assistant.answer import quote_span
+    from assistant.answer.quotes import quote_span
 
     article = fake_bot.articles[0]
     sentences = [article.text[s.start:s.end] for s in article.sentences]

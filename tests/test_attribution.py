@@ -1,5 +1,5 @@
-from assistant.attribution import attribute_sentences, quotation_spans
-from assistant.ingest import article_from_text, read_article
+from assistant.attribution.speakers import attribute_sentences, quotation_spans
+from assistant.ingest.files import article_from_text, read_article
 from tests.conftest import BBC, SEED, bbc_files
 
 

@@ -15,12 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant import Assistant, Settings
-from assistant.embed import FakeEmbedder
+from assistant.embedding.embedder import FakeEmbedder
 from assistant.errors import (
     AssistantError, EmptyArticleError, EmptyQuestionError, FileTooLargeError, QuestionError, SidecarError,
     UnreadableFileError,
 )
-from assistant.ingest import article_from_text, read_article
+from assistant.ingest.files import article_from_text, read_article
 from tests.conftest import CORPUS, assert_verbatim
 
 FAKE = Settings(model="fake", progress=False)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from assistant.evaluation import metrics as m
-from assistant.evaluation.calibrate import fit_logistic
+from assistant.training.calibration import fit_logistic
 from assistant.evaluation.datasets import DatasetError, SeedCase, load_jsonl_rows, load_squad
 from tests.conftest import ROOT, SQUAD
 
@@ -66,7 +66,7 @@ def test_squad_gold_spans_point_at_answers():
 
 
 def test_cases_name_their_article(fake_bot, tmp_path):
-    from assistant.evaluation.runner import run_seed
+    from assistant.evaluation.squad import run_seed
 
     good = tmp_path / "cases.jsonl"
     good.write_text(
@@ -92,7 +92,7 @@ def test_cases_name_their_article(fake_bot, tmp_path):
     ('{"id": "a", "question": "Who?", "answerable": false}', r"line 2: field 'id': 'a' is used by an earlier line"),
 ])
 def test_cases_file_errors_name_line_and_field(fake_bot, tmp_path, line, error):
-    from assistant.evaluation.runner import run_seed
+    from assistant.evaluation.squad import run_seed
 
     path = tmp_path / "cases.jsonl"
     path.write_text('{"id": "a", "question": "Who is Gary Coby?", "answerable": true, "gold": ["Gary Coby"]}\n'
@@ -126,7 +126,7 @@ def test_accuracy_coverage_matches_brute_force_and_plots_are_png(tmp_path):
 def test_balanced_threshold_maximises_the_smaller_slack():
     """Against a loop over every possible threshold: none leaves both the found
     share (>= 0.90) and the rejection share (>= 0.95) a larger margin."""
-    from assistant.evaluation.calibrate import balanced_threshold
+    from assistant.training.calibration import balanced_threshold
 
     rng = np.random.default_rng(3)
     for _ in range(20):
@@ -143,7 +143,7 @@ def test_balanced_threshold_maximises_the_smaller_slack():
 def test_balanced_threshold_sits_in_the_middle_of_a_gap():
     """Separated scores: the threshold is midway between the highest off-article
     score and the lowest answerable one, touching neither."""
-    from assistant.evaluation.calibrate import balanced_threshold
+    from assistant.training.calibration import balanced_threshold
 
     assert balanced_threshold(np.array([0.6, 0.7, 0.9]), np.array([0.1, 0.3])) == pytest.approx(0.45)
 
@@ -152,7 +152,7 @@ def test_balanced_threshold_meets_both_targets_where_a_fixed_rejection_share_doe
     """Scores where rejecting a fixed 96% of off-article questions finds only 89%
     of the answerable ones, though a threshold meeting both targets exists: the
     balanced threshold finds it."""
-    from assistant.evaluation.calibrate import balanced_threshold
+    from assistant.training.calibration import balanced_threshold
 
     off = np.arange(100) / 100.0  # 0.00 .. 0.99
     own = np.array([0.5] * 7 + [0.955] * 4 + [0.98] * 89)

@@ -20,10 +20,10 @@ import pytest
 
 from assistant import Assistant, IndexCorruptError
 from assistant import cli
-from assistant.embed import FakeEmbedder
+from assistant.embedding.embedder import FakeEmbedder
 from assistant.errors import IndexWriteError
-from assistant.ingest import read_article
-from assistant.index import CURRENT, MANIFEST, current_generation, load_index
+from assistant.ingest.files import read_article
+from assistant.store.files import CURRENT, MANIFEST, current_generation, load_index
 from tests.conftest import ROOT, assert_verbatim, bbc_files
 
 QUESTIONS = ["Who did Zuckerberg call?", "What did Gary Coby say?", "Did the company comment?"]
@@ -145,7 +145,7 @@ def _list_file(folder: Path, name: str) -> None:
 def _rewrite_checksums(idx: Path, folder: Path) -> None:
     import json
 
-    from assistant.embed import file_sha256
+    from assistant.embedding.embedder import file_sha256
 
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     manifest["files"] = {n: file_sha256(folder / n) for n in manifest["files"]}
@@ -263,7 +263,7 @@ def test_a_load_racing_a_rebuild_that_deletes_its_generation_reads_the_new_one(i
                                                                                   tmp_path):
     """Deterministically, the race the threaded test below can only hit by chance: a
     writer switches CURRENT and deletes the generation a reader is verifying."""
-    import assistant.index as index_module
+    import assistant.store.files as index_module
 
     corpus, idx, _ = index_copy
     bot = _bot(corpus, idx, fake_settings)

@@ -3,9 +3,9 @@
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.embed import FakeEmbedder
-from assistant.fetch import FetchError, fetch, public_address
-from assistant.html_ingest import article_from_html, read_html_article, stated_metadata
+from assistant.embedding.embedder import FakeEmbedder
+from assistant.ingest.fetch import FetchError, fetch, public_address
+from assistant.ingest.html import article_from_html, read_html_article, stated_metadata
 from tests.conftest import assert_verbatim
 from tests.webpages import DATED_HTML, PARK_HTML, LocalSite
 
@@ -114,7 +114,7 @@ def test_failed_fetch_loses_nothing(site, fake_settings):
 def test_every_redirect_hop_is_checked_again(site, monkeypatch):
     """A page allowed on the first hop cannot redirect to a private address: the
     first check is let through here (as for a public host), the second is real."""
-    from assistant import fetch as fetch_module
+    from assistant.ingest import fetch as fetch_module
 
     real, calls = fetch_module.public_address, []
 

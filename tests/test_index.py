@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from assistant import Assistant, IndexCorruptError
-from assistant.embed import FakeEmbedder
-from assistant.index import CURRENT, LOCK, MANIFEST, current_generation, verify_index
+from assistant.embedding.embedder import FakeEmbedder
+from assistant.store.files import CURRENT, LOCK, MANIFEST, current_generation, verify_index
 from tests.conftest import assert_verbatim
 
 QUESTIONS = ["Who did Zuckerberg call?", "What did Gary Coby say?", "Did the company comment?"]
@@ -138,7 +138,7 @@ def test_rebuild_over_damaged_articles_file_drops_only_what_is_lost(tmp_path, co
     bot.add(other)
     path = current_generation(tmp_path / "idx", "fix") / "articles.jsonl"
     path.write_bytes(path.read_bytes().replace(b"mayor", b"mayer"))
-    with caplog.at_level("WARNING", logger="assistant.index"):
+    with caplog.at_level("WARNING", logger="assistant.store.files"):
         rebuilt = Assistant.from_paths([corpus_copy], index_dir=tmp_path / "idx", settings=fake_settings,
                                        embedder=FakeEmbedder(), rebuild=True)
     assert [a.id for a in rebuilt.articles] == [bot.articles[0].id]

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from assistant.errors import NoSuchFileError, SidecarError, UnreadableFileError
-from assistant.ingest import article_files, article_from_text, decode_bytes, read_article
+from assistant.ingest.files import article_files, article_from_text, decode_bytes, read_article
 from tests.conftest import BBC, CORPUS, SEED, SHARED
 
 

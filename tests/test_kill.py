@@ -19,9 +19,9 @@ import time
 import pytest
 
 from assistant import Assistant
-from assistant.embed import FakeEmbedder
-from assistant.index import CURRENT, LOCK, load_index
-from assistant.ingest import read_article
+from assistant.embedding.embedder import FakeEmbedder
+from assistant.store.files import CURRENT, LOCK, load_index
+from assistant.ingest.files import read_article
 from tests.conftest import ROOT, assert_verbatim, bbc_files
 
 DRIVER = ROOT / "tests" / "crash_driver.py"

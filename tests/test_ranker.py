@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from assistant.evaluation.calibrate import fit_ranker
-from assistant.ranker import FEATURES, Ranker, question_type, shipped_ranker, type_match
+from assistant.training.calibration import fit_ranker
+from assistant.ranking.ranker import FEATURES, Ranker, question_type, shipped_ranker, type_match
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -73,7 +73,7 @@ def test_question_term_hits_and_shares_match_sets():
     import random
     from types import SimpleNamespace
 
-    from assistant.answerability import QuestionTerms
+    from assistant.ranking.answerability import QuestionTerms
 
     rng = random.Random(7)
     for _ in range(200):
@@ -91,9 +91,9 @@ def test_question_term_hits_and_shares_match_sets():
 
 def test_describer_coverage_matches_per_sentence_sets(fake_settings):
     from assistant import Assistant
-    from assistant.answerability import QuestionTerms
+    from assistant.ranking.answerability import QuestionTerms
     from assistant.api import describer
-    from assistant.embed import FakeEmbedder
+    from assistant.embedding.embedder import FakeEmbedder
     from tests.conftest import SEED, bbc_files
 
     bot = Assistant.from_paths([SEED, *bbc_files(6)], settings=fake_settings, embedder=FakeEmbedder())
@@ -114,7 +114,7 @@ def test_describer_coverage_matches_per_sentence_sets(fake_settings):
 
 
 def test_answerability_probabilities_match_the_logistic_formula_row_by_row():
-    from assistant.answerability import AnswerabilityModel
+    from assistant.ranking.answerability import AnswerabilityModel
 
     rng = np.random.default_rng(3)
     rows = rng.normal(size=(40, 5)) * 50  # large values reach the clipped tails

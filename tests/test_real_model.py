@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from assistant import Assistant, ModelMissingError, Settings
-from assistant.embed import SentenceTransformerEmbedder, bundled_model_dir, file_sha256
+from assistant.embedding.embedder import SentenceTransformerEmbedder, bundled_model_dir, file_sha256
 from assistant.evaluation.datasets import SeedCase, load_jsonl
 from assistant.settings import BUNDLED_MODEL_SHA256
 from tests.conftest import ROOT, assert_verbatim
@@ -39,7 +39,7 @@ def test_seed_answers_with_real_model(real_bot):
 
 
 def test_seed_suite_thresholds(real_bot):
-    from assistant.evaluation.runner import run_seed
+    from assistant.evaluation.squad import run_seed
 
     result = run_seed(str(ROOT / "eval" / "seed.jsonl"), real_bot)
     # Off-topic questions (the first five unanswerable ones) must never be "found".
@@ -54,7 +54,7 @@ def test_squad_slice_hybrid_beats_baselines():
     """The first 60 questions of each article, each article embedded with its
     cross-validation adapter (eval/adapters/): the shipped method beats every
     baseline, and the adapter beats the plain model on articles it never saw."""
-    from assistant.evaluation.runner import run_squad, summarise_squad
+    from assistant.evaluation.squad import run_squad, summarise_squad
     from tests.conftest import SQUAD
 
     raw = run_squad(str(SQUAD), Settings(progress=False), limit=60, off_per_article=20, progress=False,

@@ -2,8 +2,8 @@ import faiss
 import numpy as np
 import pytest
 
-from assistant.ranker import FEATURES, Ranker
-from assistant.retrieve import Params, dense_candidates, fuse, search, top_rows
+from assistant.ranking.ranker import FEATURES, Ranker
+from assistant.ranking.candidates import Params, dense_candidates, fuse, search, top_rows
 
 
 def _index(n=300, d=16, seed=0):
@@ -36,7 +36,7 @@ def test_dense_candidates_respect_allowed_rows():
 
 @pytest.mark.parametrize("exact_below", [0, 10_000])  # through FAISS's selector, then exactly with numpy
 def test_restricted_search_on_an_approximate_index_matches_brute_force(exact_below):
-    from assistant.dense import make_dense
+    from assistant.store.dense import make_dense
 
     rng = np.random.default_rng(5)
     vectors = rng.normal(size=(3000, 16)).astype(np.float32)

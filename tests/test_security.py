@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from assistant import Assistant
-from assistant.embed import FakeEmbedder
-from assistant.index import current_generation
+from assistant.embedding.embedder import FakeEmbedder
+from assistant.store.files import current_generation
 from tests.conftest import ROOT
 
 UNSAFE_MODULES = {"pickle", "cPickle", "_pickle", "dill", "cloudpickle", "shelve", "joblib", "marshal"}

@@ -1,8 +1,8 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.ingest import article_from_text, read_article
-from assistant.segment import sentence_spans
+from assistant.ingest.files import article_from_text, read_article
+from assistant.ingest.segment import sentence_spans
 from tests.conftest import SEED, bbc_files
 
 

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from assistant import Assistant
-from assistant.dense import make_dense
-from assistant.embed import FakeEmbedder
-from assistant.index import MANIFEST, append_articles, build_index, current_generation
-from assistant.ingest import article_from_text, read_article
-from assistant.lexical import Lexicon, tokenize
+from assistant.store.dense import make_dense
+from assistant.embedding.embedder import FakeEmbedder
+from assistant.store.files import MANIFEST, append_articles, build_index, current_generation
+from assistant.ingest.files import article_from_text, read_article
+from assistant.store.lexical import Lexicon, tokenize
 from tests.conftest import SEED, bbc_files
 from tests.test_api import CountingEmbedder
 
@@ -92,7 +92,7 @@ def test_approximate_index_recall_against_exact():
     recall = np.mean([len(set(g) & set(w)) / 10 for g, w in zip(got, want)])
     assert recall >= 0.9
     # The scale benchmark's sliced brute force is exact search.
-    from assistant.evaluation.scale import exact_top
+    from assistant.bench.scale import exact_top
 
     assert (exact_top(rows, queries.astype(np.float32), chunk=700) == want).all()
 
@@ -118,8 +118,8 @@ def test_approximate_index_saves_loads_and_answers_verbatim(tmp_path, fake_setti
 
 @pytest.mark.slow
 def test_light_encoder_matches_sentence_transformers():
-    from assistant.embed import SentenceTransformerEmbedder, bundled_model_dir
-    from assistant.light_encoder import LightEncoder, supports
+    from assistant.embedding.embedder import SentenceTransformerEmbedder, bundled_model_dir
+    from assistant.embedding.light_encoder import LightEncoder, supports
 
     texts = [s.text for s in read_article(SEED).sentences] + ["Who did Zuckerberg call?", "?"]
     assert supports(bundled_model_dir())
@@ -149,7 +149,7 @@ def test_duplicate_files_do_not_make_the_index_stale(tmp_path, corpus_copy, fake
 
 
 def test_loaded_index_parses_articles_only_when_used(tmp_path, fake_settings):
-    from assistant.articles import ArticleStore
+    from assistant.store.articles import ArticleStore
 
     files = bbc_files(40)
     fake_settings = fake_settings.model_copy(update={"candidates": 5})  # few candidates: few articles touched
@@ -171,7 +171,7 @@ def test_loaded_index_parses_articles_only_when_used(tmp_path, fake_settings):
 def test_bf16_batch_encoding_matches_float32():
     import torch
 
-    from assistant.embed import SentenceTransformerEmbedder
+    from assistant.embedding.embedder import SentenceTransformerEmbedder
 
     if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
         pytest.skip("this CPU has no native bf16, so builds stay float32 (nothing to compare)")

@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from assistant import Assistant, Settings, ui
+from assistant import Assistant, Settings
+from assistant.ui import app as ui
 from tests.conftest import CORPUS, ROOT
 from tests.test_ui_handlers import HOSTILE
 from tests.webpages import LocalSite
@@ -195,7 +196,7 @@ def test_browser_hostile_article_is_shown_literally(browser, served, app_bot, tm
 
 
 def test_loadcheck_small_run_has_no_errors(served):
-    from assistant import loadcheck
+    from assistant.bench import loadcheck
 
     result = loadcheck.run_load(served, clients=4, questions=3, pool=loadcheck.seed_questions())
     assert result["errors"] == 0 and result["answered"] == 12 and result["median_ms"] <= result["p95_ms"]
@@ -206,7 +207,7 @@ def test_files_outside_the_allowed_ones_are_refused(served, app_bot, tmp_path):
     import urllib.error
     import urllib.request
 
-    from assistant.embed import bundled_model_dir
+    from assistant.embedding.embedder import bundled_model_dir
 
     index = tmp_path / "idx"
     Assistant.from_paths([CORPUS], index_dir=index, settings=app_bot.settings, embedder=app_bot.embedder)

@@ -9,12 +9,12 @@ from markdown_it import MarkdownIt
 
 from assistant import Assistant
 from assistant.cli import parse_auth
-from assistant.embed import FakeEmbedder
+from assistant.embedding.embedder import FakeEmbedder
 from assistant.errors import AssistantError
-from assistant.ingest import article_from_text
-from assistant.render import NOT_FOUND
-from assistant.ui_handlers import ALL, Handlers
-from assistant.ui_render import answer_message, export_markdown, reader_html
+from assistant.ingest.files import article_from_text
+from assistant.answer.render import NOT_FOUND
+from assistant.ui.handlers import ALL, Handlers
+from assistant.ui.views import answer_message, export_markdown, reader_html
 from tests.conftest import assert_verbatim
 from tests.webpages import LocalSite
 

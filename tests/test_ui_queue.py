@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from assistant import ui
+from assistant.ui import app as ui
 from assistant.api import Assistant
-from assistant.embed import FakeEmbedder
+from assistant.embedding.embedder import FakeEmbedder
 from assistant.settings import Settings
 from tests.conftest import CORPUS
 

@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from assistant.evaluation import runner
+from assistant.evaluation import squad as runner
 from assistant.evaluation.plots import plot_coverage, plot_hits
 from assistant.evaluation.report import finite, markdown_table, write_report
 
@@ -52,7 +52,7 @@ def main(args) -> int:
         result = runner.run_attribution(args.path or ATTRIBUTION, [Path("."), Path(args.data_root)])
         bbc = Path(args.data_root) / "bbc"
         if bbc.is_dir() and args.timing_runs > 0:  # attribution runs at ingest, so its speed is part of the suite
-            from assistant.evaluation.bench import ingest_seconds
+            from assistant.bench.bench import ingest_seconds
 
             timing = ingest_seconds(bbc, runs=args.timing_runs)
             result["summary"]["attribution_seconds_bbc"] = {

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import faiss
 import numpy as np
 
-from assistant.ranker import Ranker, best_neighbour, feature_matrix, minmax
+from assistant.ranking.ranker import Ranker, best_neighbour, feature_matrix, minmax
 
 # rows -> (type match, coverage, length in characters, coverage with neighbours), one value per row
 Describe = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]

@@ -25,7 +25,7 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.adapter import NONE, SHIPPED, Adapter, load_adapter
+from assistant.embedding.adapter import NONE, SHIPPED, Adapter, load_adapter
 from assistant.errors import ModelMissingError
 from assistant.settings import BUNDLED_MODEL, BUNDLED_MODEL_SHA256
 
@@ -140,7 +140,7 @@ class SentenceTransformerEmbedder:
     def _light_encoder(self):
         """The numpy encoder of ``light_encoder`` when this model qualifies, else None."""
         if self._light is None and self._light_wanted and isinstance(self._where, Path):
-            from assistant.light_encoder import LightEncoder, supports
+            from assistant.embedding.light_encoder import LightEncoder, supports
 
             if supports(self._where):
                 self._light = LightEncoder(self._where, adapter=self._adapter)

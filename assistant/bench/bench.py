@@ -70,9 +70,9 @@ def stage_times(bot, questions: list[str]) -> dict[str, float]:
     'answer composition' is the rest of a full ask (speaker boost, quotes, span
     checks, answerability), i.e. a full ask with a cached query vector minus BM25
     and search."""
-    from assistant.answerability import QuestionTerms
+    from assistant.ranking.answerability import QuestionTerms
     from assistant.api import describer
-    from assistant.retrieve import dense_candidates, search
+    from assistant.ranking.candidates import dense_candidates, search
 
     state, parts = bot._state, {k: [] for k in ("query embedding", "FAISS", "BM25", "fusion", "answer composition")}
     data = state.data
@@ -152,7 +152,7 @@ def cold_start_times(index_dir: Path, paths: list[str], question: str, runs: int
 
 def serving_peak_mb(index_dir: Path, paths: list[str], questions: list[str]) -> float:
     """Peak RSS (MB) of a fresh process that loads the index and asks every question."""
-    command = [sys.executable, "-m", "assistant.evaluation.bench", "--probe", str(index_dir), json.dumps(paths),
+    command = [sys.executable, "-m", "assistant.bench.bench", "--probe", str(index_dir), json.dumps(paths),
                json.dumps(questions)]
     done = subprocess.run(command, env=_child_env(), capture_output=True, text=True)
     if done.returncode != 0:
@@ -228,7 +228,7 @@ def render(r: dict) -> list[str]:
 
 def main(args) -> int:
     if getattr(args, "scale", None):
-        from assistant.evaluation import scale
+        from assistant.bench import scale
 
         return scale.main(args)
     if args.quick:
@@ -258,7 +258,7 @@ def ingest_seconds(folder, runs: int = 3) -> dict:
     """
     from pathlib import Path
 
-    from assistant.ingest import read_article
+    from assistant.ingest.files import read_article
 
     paths = sorted(Path(folder).glob("*/*.txt"))
     times = []

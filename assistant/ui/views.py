@@ -17,7 +17,7 @@ import html
 import json
 import re
 
-from assistant.render import CLOSEST, NOT_FOUND, attribution_line, escape_markdown
+from assistant.answer.render import CLOSEST, NOT_FOUND, attribution_line, escape_markdown
 from assistant.types import Answer, Article, Quote
 
 _TEMPLATE_CHARS = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;", "`": "&#96;"})

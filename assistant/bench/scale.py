@@ -57,7 +57,7 @@ def synthetic_vectors(base: np.ndarray, copies: int, rows: int, seed: int = 0) -
 
 def tiled_lexicon(lexicon, copies: int, rows: int):
     """The BBC lexicon's rows repeated ``copies`` times (cut to ``rows``), BM25 recomputed."""
-    from assistant.lexical import Lexicon, bm25_matrix
+    from assistant.store.lexical import Lexicon, bm25_matrix
 
     per = len(lexicon.indptr) - 1
     counts = np.diff(lexicon.indptr)
@@ -130,7 +130,7 @@ def build(bbc, n: int, out: Path, approximate_above: int, questions: np.ndarray)
     """Write the synthetic index's arrays to ``out``; seconds per part."""
     import faiss
 
-    from assistant.dense import describe, make_dense
+    from assistant.store.dense import describe, make_dense
 
     copies, rows = rows_for(bbc, n)
     out.mkdir(parents=True, exist_ok=True)
@@ -165,10 +165,10 @@ def serve(bbc_index: str, out: str, questions: list[str], runs: int) -> dict:
     import faiss
 
     from assistant.api import Assistant
-    from assistant.embed import embedder_for
-    from assistant.evaluation.bench import measure, peak_rss_mb
-    from assistant.index import IndexData, load_index
-    from assistant.lexical import Lexicon
+    from assistant.embedding.embedder import embedder_for
+    from assistant.bench.bench import measure, peak_rss_mb
+    from assistant.store.files import IndexData, load_index
+    from assistant.store.lexical import Lexicon
     from assistant.settings import Settings
 
     settings = Settings.from_env(progress=False)
@@ -188,9 +188,9 @@ def serve(bbc_index: str, out: str, questions: list[str], runs: int) -> dict:
 
 
 def main(args) -> int:
-    from assistant.embed import embedder_for
-    from assistant.evaluation.bench import _child_env, bbc_questions, peak_rss_mb
-    from assistant.index import load_index
+    from assistant.embedding.embedder import embedder_for
+    from assistant.bench.bench import _child_env, bbc_questions, peak_rss_mb
+    from assistant.store.files import load_index
     from assistant.settings import Settings
 
     settings = Settings.from_env(progress=False)
@@ -200,7 +200,7 @@ def main(args) -> int:
     questions = bbc_questions(Path(args.bbc))
     asked = np.stack([embedder.encode_query(q) for q in questions])
     result = build(bbc, args.scale, out, min(settings.approximate_above, args.scale - 1), asked)
-    command = [sys.executable, "-m", "assistant.evaluation.scale", str(bbc_index), str(out), json.dumps(questions), str(args.runs)]
+    command = [sys.executable, "-m", "assistant.bench.scale", str(bbc_index), str(out), json.dumps(questions), str(args.runs)]
     done = subprocess.run(command, env=_child_env(), capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"serving process failed: {done.stderr[-800:]}")

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from assistant.evaluation import metrics as m
-from assistant.render import NOT_FOUND
+from assistant.answer.render import NOT_FOUND
 
 FALLBACK_QUESTIONS = ["Who is Gary Coby?", "Who did Zuckerberg call after the 2016 election?",
                       "What did Facebook's politics director say?"]

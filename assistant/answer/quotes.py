@@ -7,7 +7,7 @@ sentence saying Gary Coby told BuzzFeed News). Every span is checked against
 the article text before the answer is returned: a mismatch raises.
 
 Example:
-    >>> from assistant.ingest import article_from_text
+    >>> from assistant.ingest.files import article_from_text
     >>> art = article_from_text('T\\n\\n“A,” Bob Lee said. “B.”')
     >>> quote_span(art, 1)
     (0, 1)

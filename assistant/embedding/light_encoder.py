@@ -15,7 +15,7 @@ mean Pooling -> Normalize (all-MiniLM-L6-v2 and its kind). ``supports``
 tells whether a folder qualifies; others use sentence-transformers.
 
 Example:
-    >>> from assistant.embed import bundled_model_dir
+    >>> from assistant.embedding.embedder import bundled_model_dir
     >>> enc = LightEncoder(bundled_model_dir())          # doctest: +SKIP
     >>> enc.encode(["Who did Zuckerberg call?"]).shape   # doctest: +SKIP
     (1, 384)

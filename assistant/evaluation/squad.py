@@ -15,16 +15,16 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from assistant.adapter import NONE, Adapter, adapter_sha256, load_adapter
+from assistant.embedding.adapter import NONE, Adapter, adapter_sha256, load_adapter
 from assistant.api import Assistant
-from assistant.embed import embedder_for, resolve_adapter
+from assistant.embedding.embedder import embedder_for, resolve_adapter
 from assistant.evaluation import metrics as m
-from assistant.evaluation.adapt import NULL_NEGATIVES, Example, fit_adapter, hard_negatives
-from assistant.evaluation.calibrate import fit_model, fit_ranker
+from assistant.training.adapter import NULL_NEGATIVES, Example, fit_adapter, hard_negatives
+from assistant.training.calibration import fit_model, fit_ranker
 from assistant.evaluation.datasets import AttributionCase, DatasetError, SeedCase, load_jsonl, load_squad
 from assistant.evaluation.plots import accuracy_coverage
-from assistant.ingest import article_from_text, decode_bytes, read_article
-from assistant.retrieve import METHODS
+from assistant.ingest.files import article_from_text, decode_bytes, read_article
+from assistant.ranking.candidates import METHODS
 from assistant.settings import BUNDLED_MODEL, Settings
 from assistant.types import Article
 
@@ -174,7 +174,7 @@ def adapter_examples(article: Article, questions, embedder) -> list[Example]:
 def fit_adapters(articles: list[Article], questions: list, embedder, folder: Path, progress: bool) -> Adapter:
     """Train one adapter per held-out article (written to ``folder``) and one on
     every article (returned: ``write_shipped_models`` ships it)."""
-    from assistant.embed import bundled_model_dir
+    from assistant.embedding.embedder import bundled_model_dir
 
     examples = [adapter_examples(a, qs, embedder) for a, qs in zip(articles, questions)]
     folder.mkdir(parents=True, exist_ok=True)

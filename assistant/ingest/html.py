@@ -32,7 +32,7 @@ import re
 from pathlib import Path
 
 from assistant.errors import NoSuchFileError, UnreadableFileError
-from assistant.ingest import Sidecar, article_from_text, decode_bytes
+from assistant.ingest.files import Sidecar, article_from_text, decode_bytes
 from assistant.types import Article
 
 HTML_SUFFIXES = (".html", ".htm")

@@ -15,8 +15,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from assistant.answerability import AnswerabilityModel
-from assistant.ranker import Ranker
+from assistant.ranking.answerability import AnswerabilityModel
+from assistant.ranking.ranker import Ranker
 
 
 def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50) -> tuple[np.ndarray, float]:

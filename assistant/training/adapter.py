@@ -1,4 +1,4 @@
-"""Fit a low-rank adapter (``assistant.adapter``) on labelled questions.
+"""Fit a low-rank adapter (``assistant.embedding.adapter``) on labelled questions.
 
 Scope: the bundled BERT model only (its folder holds ``config.json``,
 ``tokenizer.json`` and ``model.safetensors``). Each example is a question, the
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.adapter import Adapter
+from assistant.embedding.adapter import Adapter
 
 RANK, LEARNING_RATE, BATCH, NEGATIVES, SCALE = 8, 5e-4, 16, 2, 20.0
 NULL_NEGATIVES = 3  # an unanswerable question's closest sentences, pushed below the threshold

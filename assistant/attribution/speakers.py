@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.mentions import NAME, NOT_NAMES, ROLE_WORDS, Mentions, clean_name, description_kind, is_person, name_at_end
+from assistant.attribution.mentions import NAME, NOT_NAMES, ROLE_WORDS, Mentions, clean_name, description_kind, is_person, name_at_end
 from assistant.types import Attribution
 
 _CUES = (

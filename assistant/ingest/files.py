@@ -23,9 +23,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from assistant.attribution import attribute_sentences, find_excerpt
+from assistant.attribution.speakers import attribute_sentences, find_excerpt
 from assistant.errors import EmptyArticleError, FileTooLargeError, NoSuchFileError, SidecarError, UnreadableFileError
-from assistant.segment import sentence_spans
+from assistant.ingest.segment import sentence_spans
 from assistant.types import Article, Sentence
 
 ARTICLE_SUFFIXES = (".txt", ".md")

@@ -9,7 +9,7 @@ part byte for byte instead of re-serialising it.
 
 Example:
     >>> import tempfile, pathlib
-    >>> from assistant.ingest import article_from_text
+    >>> from assistant.ingest.files import article_from_text
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> a, b = article_from_text("A\\n\\nOne."), article_from_text("B\\n\\nTwo.")
     >>> _ = (folder / "articles.jsonl").write_text(a.model_dump_json() + "\\n" + b.model_dump_json() + "\\n")

@@ -13,7 +13,7 @@ Example:
     >>> check_url("ftp://example.com/story")
     Traceback (most recent call last):
     ...
-    assistant.fetch.FetchError: Cannot fetch ftp://example.com/story: only http:// and https:// addresses can be added.
+    assistant.ingest.fetch.FetchError: Cannot fetch ftp://example.com/story: only http:// and https:// addresses can be added.
 """
 
 from __future__ import annotations

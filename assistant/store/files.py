@@ -8,8 +8,8 @@ does ``CURRENT`` (replaced atomically) point at it, so a crash leaves either the
 old or the new index, never a mix. Loading verifies everything.
 
 Example:
-    >>> from assistant.embed import FakeEmbedder
-    >>> from assistant.ingest import article_from_text
+    >>> from assistant.embedding.embedder import FakeEmbedder
+    >>> from assistant.ingest.files import article_from_text
     >>> data = build_index([article_from_text("T\\n\\nA cat sat.")], FakeEmbedder(), progress=False)
     >>> data.dense.ntotal
     1
@@ -38,13 +38,13 @@ try:
 except ImportError:  # Windows: no advisory locks; a single writer is assumed there
     fcntl = None
 
-from assistant.articles import ArticleStore
-from assistant.attribution import ATTRIBUTION_VERSION
-from assistant.dense import extend_dense, make_dense
-from assistant.embed import Embedder, file_sha256
+from assistant.store.articles import ArticleStore
+from assistant.attribution.speakers import ATTRIBUTION_VERSION
+from assistant.store.dense import extend_dense, make_dense
+from assistant.embedding.embedder import Embedder, file_sha256
 from assistant.errors import IndexCorruptError, IndexMissingError, IndexStaleError, IndexWriteError
-from assistant.lexical import Lexicon
-from assistant.segment import SEGMENTER_VERSION
+from assistant.store.lexical import Lexicon
+from assistant.ingest.segment import SEGMENTER_VERSION
 from assistant.types import Article
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ def sentence_key(text: str) -> str:
 def paragraph_ids(articles: list[Article], first: int = 0) -> np.ndarray:
     """A paragraph id per sentence row, unique across articles (ids start at ``first``).
 
-        >>> from assistant.ingest import article_from_text
+        >>> from assistant.ingest.files import article_from_text
         >>> two = [article_from_text("T\\n\\nThe cat sat. The dog ran.\\n\\nBirds flew."), article_from_text("U\\n\\nFish swam.")]
         >>> paragraph_ids(two).tolist()
         [1, 1, 2, 4]
@@ -132,8 +132,8 @@ def append_articles(data: IndexData, new: list[Article], embedder: Embedder) -> 
     dense index is copied and appended to; ``data`` itself is not modified, so a
     reader still searching it is safe. Example:
 
-        >>> from assistant.embed import FakeEmbedder
-        >>> from assistant.ingest import article_from_text
+        >>> from assistant.embedding.embedder import FakeEmbedder
+        >>> from assistant.ingest.files import article_from_text
         >>> old = build_index([article_from_text("T\\n\\nA cat sat.")], FakeEmbedder(), progress=False)
         >>> append_articles(old, [article_from_text("U\\n\\nA dog ran. It barked.")], FakeEmbedder()).dense.ntotal
         3

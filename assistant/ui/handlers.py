@@ -8,7 +8,7 @@ message in the chat, and a failed upload or fetch leaves the index as it was.
 
 Example:
     >>> from assistant import Settings
-    >>> from assistant.embed import FakeEmbedder
+    >>> from assistant.embedding.embedder import FakeEmbedder
     >>> bot = Assistant.from_paths(["corpus/"], settings=Settings(model="fake", progress=False), embedder=FakeEmbedder())
     >>> chat, box, reader, answers, shown = Handlers(bot).ask("   ", [], ALL, [], None)
     >>> chat[-1]["content"].startswith("⚠️ The question is empty")
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from assistant import ui_render as render
+from assistant.ui import views as render
 from assistant.api import Assistant
 from assistant.errors import AssistantError
 from assistant.types import Answer

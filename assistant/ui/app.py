@@ -11,7 +11,7 @@ concurrency limit is ``Settings.ui_concurrency`` and whose length is capped at
 Please try again." at once instead of waiting without end).
 
 Example:
-    >>> from assistant.embed import FakeEmbedder
+    >>> from assistant.embedding.embedder import FakeEmbedder
     >>> bot = Assistant.from_paths(["corpus/"], settings=Settings(model="fake", progress=False), embedder=FakeEmbedder())
     >>> demo = build(bot)              # nothing is served until launch()
     >>> sorted(d["api_name"] for d in demo.config["dependencies"] if d["api_name"] in ("ask", "add_url"))
@@ -25,7 +25,7 @@ from pathlib import Path
 
 from assistant.api import Assistant
 from assistant.settings import Settings
-from assistant.ui_handlers import ALL, EXAMPLES, Handlers
+from assistant.ui.handlers import ALL, EXAMPLES, Handlers
 
 CSS = """
 .reader-scroll { position: relative; max-height: 68vh; overflow-y: auto; padding-right: .5rem; }
@@ -143,7 +143,7 @@ def blocked_paths(bot: Assistant) -> list[str]:
     """Folders the web server must never serve: the index and the embedding model."""
     paths = [bot.index_dir] if bot.index_dir else []
     try:
-        from assistant.embed import bundled_model_dir
+        from assistant.embedding.embedder import bundled_model_dir
 
         paths.append(bundled_model_dir())
     except Exception:  # the bundled model package is optional when another model is configured

@@ -1,0 +1,1 @@
+"""Attribution: who says each sentence (quotation marks, speech cues, names and roles), as verbatim spans."""

@@ -1,0 +1,1 @@
+"""Benchmarks: ``assistant bench`` (speed and memory), the synthetic scale run, and ``assistant loadcheck``."""

@@ -1,0 +1,1 @@
+"""Embedding: the ``Embedder`` protocol, the sentence-transformers model, its numpy query encoder and the adapter."""

@@ -1,0 +1,1 @@
+"""Training: the commands' code that fits the shipped models (adapter, ranker, answerability)."""
