@@ -39,8 +39,8 @@ def cmd_ask(args) -> int:
 
 
 def cmd_index(args) -> int:
-    from assistant.api import _fix_command
     from assistant.store.files import verify_index
+    from assistant.store.lifecycle import fix_command
 
     if args.action == "build":
         started = time.perf_counter()
@@ -48,7 +48,7 @@ def cmd_index(args) -> int:
         n = sum(len(a.sentences) for a in bot.articles)
         print(f"Index ready in {args.index}: {len(bot.articles)} article(s), {n} sentences ({time.perf_counter() - started:.1f} s).")
         return 0
-    manifest = verify_index(args.index, _fix_command(args.corpus or [DEFAULT_CORPUS], args.index))
+    manifest = verify_index(args.index, fix_command(args.corpus or [DEFAULT_CORPUS], args.index))
     if args.action == "verify":
         print(f"OK: {args.index} verified ({len(manifest['files'])} files, checksums match).")
         return 0

@@ -61,6 +61,13 @@ class NoArticlesError(ArticleError):
                          "--corpus with a file or folder that holds them.")
 
 
+class FetchError(ArticleError):
+    """A URL that cannot be fetched; the message says why and what to do."""
+
+    def __init__(self, url: str, reason: str):
+        super().__init__(f"Cannot fetch {url}: {reason}")
+
+
 class QuestionError(AssistantError):
     """A question that cannot be asked."""
 
@@ -68,6 +75,23 @@ class QuestionError(AssistantError):
 class EmptyQuestionError(QuestionError):
     def __init__(self) -> None:
         super().__init__('The question is empty. Type a question about the articles, e.g. "Who did Zuckerberg call?"')
+
+
+class MethodError(QuestionError):
+    """``ask(method=...)`` named no retrieval method the engine has."""
+
+    def __init__(self, method: object, valid: tuple[str, ...]):
+        super().__init__(f"Unknown retrieval method {method!r}; choose one of: {', '.join(valid)}.")
+
+
+class HistoryError(QuestionError):
+    """A ``history`` item of a type follow-ups cannot use."""
+
+    def __init__(self, item: object):
+        super().__init__(
+            f"A history item must be a previous Answer, a question string, or a chat message dict "
+            f"({{'role': 'user', 'content': ...}}), not {type(item).__name__}."
+        )
 
 
 class UnknownArticleError(AssistantError):
@@ -121,3 +145,9 @@ class AdapterError(ModelMissingError):
 
     fix = ("Set ASSISTANT_ADAPTER to 'bundled' (the shipped adapter), 'none' (the plain model) or the path of "
            "an adapter written by `assistant eval --suite squad2 --path FILE --fit`.")
+
+
+class DatasetError(AssistantError):
+    """A labelled question file (JSONL) or SQuAD file that cannot be used; the message names the line and field."""
+
+    exit_code = 2

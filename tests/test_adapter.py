@@ -96,7 +96,7 @@ def test_index_built_without_the_adapter_is_rebuilt_with_it(tmp_path):
     plain = make_embedder(adapter="none")
     Assistant.from_paths([CORPUS], index_dir=tmp_path / "idx", settings=settings, embedder=plain)
     bot = Assistant.from_paths([CORPUS], index_dir=tmp_path / "idx", settings=settings, embedder=make_embedder())
-    assert bot._state.data.model_id == make_embedder().model_id
+    assert bot.snapshot.data.model_id == make_embedder().model_id
     answer = bot.ask("Who did Zuckerberg call?")
     quote = answer.quotes[0]
     assert bot.article(quote.article_id).text[quote.start : quote.end] == quote.text

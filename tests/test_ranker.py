@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from assistant.training.calibration import fit_ranker
-from assistant.ranking.ranker import FEATURES, Ranker, question_type, shipped_ranker, type_match
+from assistant.ranking.features import FEATURES, question_type, type_match
+from assistant.ranking.ranker import Ranker, shipped_ranker
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -73,7 +74,7 @@ def test_question_term_hits_and_shares_match_sets():
     import random
     from types import SimpleNamespace
 
-    from assistant.ranking.answerability import QuestionTerms
+    from assistant.ranking.features import QuestionTerms
 
     rng = random.Random(7)
     for _ in range(200):
@@ -89,22 +90,24 @@ def test_question_term_hits_and_shares_match_sets():
     assert QuestionTerms({}, 0.0).shares(np.zeros((0, 2), dtype=bool)).tolist() == [0.0, 0.0]
 
 
-def test_describer_coverage_matches_per_sentence_sets(fake_settings):
+def test_candidate_coverage_features_match_per_sentence_sets(fake_settings):
     from assistant import Assistant
-    from assistant.ranking.answerability import QuestionTerms
-    from assistant.api import describer
     from assistant.embedding.embedder import FakeEmbedder
+    from assistant.ranking.features import FEATURES, QuestionTerms, candidate_features
     from tests.conftest import SEED, bbc_files
 
     bot = Assistant.from_paths([SEED, *bbc_files(6)], settings=fake_settings, embedder=FakeEmbedder())
-    data, paragraphs = bot._state.data, bot._state.paragraph_of_row
+    snapshot = bot.snapshot
+    data, paragraphs = snapshot.data, snapshot.paragraph_of_row
     every = np.arange(len(paragraphs))
     subset = np.sort(np.random.default_rng(3).choice(every, size=len(every) // 3, replace=False))
     questions = ["Who did Zuckerberg call after the election?", "How many jobs were cut by the company?",
                  "What did the chairman say about profits this year?", "zzz unknown words only"]
     for rows, question in [(r, q) for r in (every, subset) for q in questions]:
         terms = QuestionTerms.of(data.lexicon, data.lexicon.tokenize(question))
-        _, cover, _, window = describer(data, terms, question, paragraphs)(rows)
+        zeros, near_none = np.zeros(len(rows)), [[] for _ in rows]
+        matrix = candidate_features(snapshot, terms, None, rows, zeros, zeros, near_none)
+        cover, window = matrix[:, FEATURES.index("coverage")], matrix[:, FEATURES.index("window_coverage")]
         for j, i in enumerate(rows.tolist()):
             near = [n for n in (i - 1, i + 1) if 0 <= n < len(paragraphs) and paragraphs[n] == paragraphs[i]]
             own = _tokens(data.lexicon, i)

@@ -2,8 +2,8 @@ import faiss
 import numpy as np
 import pytest
 
-from assistant.ranking.ranker import FEATURES, Ranker
-from assistant.ranking.candidates import Params, dense_candidates, fuse, search, top_rows
+from assistant.errors import MethodError
+from assistant.ranking.candidates import dense_candidates, fuse, top_rows
 
 
 def _index(n=300, d=16, seed=0):
@@ -68,40 +68,7 @@ def test_weighted_is_normalised_sum():
 
 
 def test_unknown_method_names_choices():
-    with pytest.raises(ValueError, match="hybrid, weighted, dense, bm25, rrf"):
+    with pytest.raises(MethodError, match="hybrid, weighted, dense, bm25, rrf"):
         fuse(np.zeros(1), np.zeros(1), "magic")
 
 
-def test_search_scores_rows_exactly():
-    index, vectors, rng = _index(n=40)
-    paragraph = np.repeat(np.arange(10), 4)
-    q = vectors[7]
-    bm25 = rng.random(40).astype(np.float32)
-    scored = search(index, vectors, paragraph, q, bm25, Params(method="weighted", candidates=5))
-    assert np.allclose(scored.dense, vectors[scored.rows] @ q, atol=1e-6)
-    assert np.allclose(scored.bm25, bm25[scored.rows])
-    assert 7 in scored.rows.tolist()
-
-
-def test_hybrid_scores_are_the_ranker_over_brute_force_features():
-    index, vectors, rng = _index(n=40)
-    paragraph = np.repeat(np.arange(10), 4)
-    q, bm25 = vectors[3], rng.random(40).astype(np.float32)
-    lengths = rng.integers(20, 300, size=40).astype(float)
-    ranker = Ranker(list(rng.normal(size=len(FEATURES))))
-
-    def describe(rows):
-        return rows % 2 == 0, rows / 40.0, lengths[rows], rows / 80.0
-
-    with pytest.raises(ValueError, match="ranker"):
-        search(index, vectors, paragraph, q, bm25, Params(candidates=5))
-    scored = search(index, vectors, paragraph, q, bm25, Params(candidates=5), ranker=ranker, describe=describe)
-    rows, d, b = scored.rows.tolist(), vectors[scored.rows] @ q, bm25[scored.rows]
-    dn = (d - d.min()) / (d.max() - d.min())
-    fused = 0.5 * dn + 0.5 * b / b.max()
-    for i, r in enumerate(rows):
-        near = [rows.index(n) for n in (r - 1, r + 1) if n in rows and paragraph[n] == paragraph[r]]
-        expected = [d[i], dn[i], b[i] / b.max(), max((fused[j] for j in near), default=0.0), r % 2 == 0, r / 40.0,
-                    max((d[j] for j in near), default=0.0), np.log(lengths[r]), r / 80.0]
-        assert np.allclose(scored.features[i], expected, atol=1e-6)
-        assert scored.score[i] == pytest.approx(float(np.dot(expected, ranker.weights)), abs=1e-5)

@@ -12,7 +12,8 @@ import pytest
 from assistant import Assistant
 from assistant.store.dense import make_dense
 from assistant.embedding.embedder import FakeEmbedder
-from assistant.store.files import MANIFEST, append_articles, build_index, current_generation
+from assistant.store.build import append_articles, build_index
+from assistant.store.files import MANIFEST, current_generation
 from assistant.ingest.files import article_from_text, read_article
 from assistant.store.lexical import Lexicon, tokenize
 from tests.conftest import SEED, bbc_files
@@ -103,7 +104,7 @@ def test_approximate_index_saves_loads_and_answers_verbatim(tmp_path, fake_setti
     bot = Assistant.from_paths(files, index_dir=tmp_path / "idx", settings=settings, embedder=FakeEmbedder())
     loaded = Assistant.from_paths(files, index_dir=tmp_path / "idx", settings=settings, embedder=FakeEmbedder())
     assert (current_generation(tmp_path / "idx", "fix") / "dense.faiss").is_file()
-    assert "IVF" in type(loaded._state.data.dense).__name__
+    assert "IVF" in type(loaded.snapshot.data.dense).__name__
     question = "What did the chairman say about profits?"
     answer = loaded.ask(question)
     assert answer.model_dump() == bot.ask(question).model_dump()
@@ -155,7 +156,7 @@ def test_loaded_index_parses_articles_only_when_used(tmp_path, fake_settings):
     fake_settings = fake_settings.model_copy(update={"candidates": 5})  # few candidates: few articles touched
     built = Assistant.from_paths(files, index_dir=tmp_path / "idx", settings=fake_settings, embedder=FakeEmbedder())
     bot = Assistant.from_paths(files, index_dir=tmp_path / "idx", settings=fake_settings, embedder=FakeEmbedder())
-    store = bot._state.data.articles
+    store = bot.snapshot.data.articles
     assert isinstance(store, ArticleStore) and store.parsed == 0
     answer = bot.ask("What did the chairman say about profits?")
     assert 0 < store.parsed < len(files) and answer.model_dump() == built.ask("What did the chairman say about profits?").model_dump()

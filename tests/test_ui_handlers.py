@@ -150,7 +150,7 @@ def test_bad_uploads_are_explained_and_lose_nothing(fresh, tmp_path, name, data,
 
 
 def test_upload_over_the_cap_is_refused(fresh, tmp_path):
-    h = Handlers(fresh.__class__(fresh._state.data, fresh.embedder, fresh.settings.model_copy(update={"upload_max_bytes": 10})))
+    h = Handlers(fresh.__class__(fresh.snapshot.data, fresh.embedder, fresh.settings.model_copy(update={"upload_max_bytes": 10})))
     (tmp_path / "long.txt").write_text("Title\n\nA sentence that is longer than ten bytes.")
     chat, *_ = h.add_file(str(tmp_path / "long.txt"), [], None)
     assert "upload limit" in chat[-1]["content"]

@@ -24,76 +24,39 @@ import tempfile
 import time
 from pathlib import Path
 
+from assistant.bench.common import bbc_questions, child_env, measure, peak_rss_mb, spread
 from assistant.evaluation import metrics as m
 from assistant.evaluation.datasets import SeedCase, load_jsonl
 
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]
-
-
-def spread(values: list[float]) -> dict:
-    """Median, min and max of repeated measurements."""
-    return {"median": m.median(values), "min": min(values), "max": max(values), "n": len(values)}
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory (VmHWM), in MB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def measure(bot, questions: list[str], runs: int) -> dict:
-    """Warm ask latency: one warm-up pass, then ``runs`` passes over the questions."""
-    for q in questions:
-        bot.ask(q)
-    medians, p95s = [], []
-    for _ in range(runs):
-        times = []
-        for q in questions:
-            if hasattr(bot.embedder, "clear_cache"):  # measure real encoding, not the LRU cache
-                bot.embedder.clear_cache()
-            started = time.perf_counter()
-            bot.ask(q)
-            times.append((time.perf_counter() - started) * 1000)
-        medians.append(m.median(times))
-        p95s.append(m.percentile(times, 95))
-    return {"median_ms": m.median(medians), "median_min": min(medians), "median_max": max(medians),
-            "p95_ms": m.median(p95s), "p95_min": min(p95s), "p95_max": max(p95s), "runs": runs, "questions": len(questions)}
-
 
 def stage_times(bot, questions: list[str]) -> dict[str, float]:
-    """Median ms per stage of a warm ask, timing the same calls ``Assistant.ask`` makes.
-    'fusion' is candidate search minus FAISS plus the ranker's features and scores;
-    'answer composition' is the rest of a full ask (speaker boost, quotes, span
-    checks, answerability), i.e. a full ask with a cached query vector minus BM25
-    and search."""
-    from assistant.ranking.answerability import QuestionTerms
-    from assistant.api import describer
-    from assistant.ranking.candidates import dense_candidates, search
+    """Median ms per stage of a warm ask, calling the pipeline's own stage functions
+    (``ranking.pipeline``) in the order ``Assistant.ask`` does: the query (embedding
+    and tokens; query cache cleared first), the candidates (FAISS, BM25 and the
+    ranker's features), ranking (ranker, speaker preference, rerank slot), quotes
+    (spans checked) and the answerability decision."""
+    from assistant.ranking import pipeline as p
 
-    state, parts = bot._state, {k: [] for k in ("query embedding", "FAISS", "BM25", "fusion", "answer composition")}
-    data = state.data
+    names = ("query", "candidates", "rank", "quotes", "answerability")
+    parts: dict[str, list[float]] = {k: [] for k in names}
+    snapshot, engine = bot.snapshot, bot.engine
+    params = engine.params_for(None)
     for q in questions:
         if hasattr(bot.embedder, "clear_cache"):
             bot.embedder.clear_cache()
-        t0 = time.perf_counter()
-        qvec = bot.embedder.encode_query(q)
-        t1 = time.perf_counter()
-        dense_candidates(data.dense, qvec, bot.params.candidates, None)
-        t2 = time.perf_counter()
-        tokens = data.lexicon.tokenize(q)
-        bm25 = data.lexicon.scores(tokens)
-        t3 = time.perf_counter()
-        search(data.dense, data.vectors, state.paragraph_of_row, qvec, bm25, bot.params, None, bot.ranker,
-               describer(data, QuestionTerms.of(data.lexicon, tokens), q, state.paragraph_of_row))
-        t4 = time.perf_counter()
-        bot.ask(q)  # the query vector is cached now
-        t5 = time.perf_counter()
-        for key, value in zip(parts, (t1 - t0, t2 - t1, t3 - t2, (t4 - t3) - (t2 - t1), (t5 - t4) - (t4 - t2))):
-            parts[key].append(max(value, 0.0) * 1000)
+        marks = [time.perf_counter()]
+        query = p.make_query(snapshot, bot.embedder, bot.clean(q))
+        marks.append(time.perf_counter())
+        candidates = p.gather(snapshot, query, params, None)
+        marks.append(time.perf_counter())
+        ranked = p.rerank(snapshot, query, p.rank(snapshot, query, candidates, params, engine.ranker))
+        marks.append(time.perf_counter())
+        quotes = p.quote(snapshot, query, ranked, bot.settings.top_k)
+        marks.append(time.perf_counter())
+        p.decide(snapshot, query, ranked, quotes, engine.answerability)
+        marks.append(time.perf_counter())
+        for key, t0, t1 in zip(names, marks, marks[1:]):
+            parts[key].append((t1 - t0) * 1000)
     return {k: m.median(v) for k, v in parts.items()}
 
 
@@ -130,12 +93,6 @@ def add_times(index_dir: Path, paths: list[str], settings, runs: int, body_from:
     return times
 
 
-def _child_env() -> dict[str, str]:
-    env = dict(os.environ, PYTHONPATH=str(PACKAGE_ROOT), ASSISTANT_PROGRESS="0")
-    env.setdefault("HF_HUB_OFFLINE", "1")
-    return env
-
-
 def cold_start_times(index_dir: Path, paths: list[str], question: str, runs: int) -> list[float]:
     """Seconds from starting ``python -m assistant ask`` to its exit with the answer printed."""
     corpus = [x for p in paths for x in ("--corpus", p)]
@@ -143,7 +100,7 @@ def cold_start_times(index_dir: Path, paths: list[str], question: str, runs: int
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        done = subprocess.run(command, env=_child_env(), capture_output=True, text=True)
+        done = subprocess.run(command, env=child_env(), capture_output=True, text=True)
         times.append(time.perf_counter() - started)
         if done.returncode != 0 or not done.stdout.strip():
             raise RuntimeError(f"cold ask failed ({done.returncode}): {done.stderr[-500:]}")
@@ -154,7 +111,7 @@ def serving_peak_mb(index_dir: Path, paths: list[str], questions: list[str]) -> 
     """Peak RSS (MB) of a fresh process that loads the index and asks every question."""
     command = [sys.executable, "-m", "assistant.bench.bench", "--probe", str(index_dir), json.dumps(paths),
                json.dumps(questions)]
-    done = subprocess.run(command, env=_child_env(), capture_output=True, text=True)
+    done = subprocess.run(command, env=child_env(), capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"memory probe failed: {done.stderr[-500:]}")
     return float(json.loads(done.stdout.strip().splitlines()[-1])["peak_rss_mb"])
@@ -168,13 +125,6 @@ def _probe(index_dir: str, paths: list[str], questions: list[str]) -> None:
     for q in questions + questions:
         bot.ask(q)
     print(json.dumps({"peak_rss_mb": peak_rss_mb()}))
-
-
-def bbc_questions(folder: Path, every: int = 100) -> list[str]:
-    """Headlines of every ``every``-th BBC article (sorted paths), as questions:
-    short, topical and answerable by the corpus (23 of them for the full set)."""
-    files = sorted(folder.glob("*/*.txt"))[::every]
-    return [f.read_text(encoding="utf-8", errors="replace").split("\n", 1)[0].strip() + "?" for f in files]
 
 
 def bench_corpus(name: str, paths: list[str], questions: list[str], index_dir: Path, args) -> dict:
@@ -193,7 +143,7 @@ def bench_corpus(name: str, paths: list[str], questions: list[str], index_dir: P
         result["build_cpu_s"] = sum(os.times()[:2]) - sum(cpu[:2])
     else:
         bot = Assistant.from_paths(paths, index_dir=index_dir, settings=settings)
-    result["articles"], result["sentences"] = len(bot.articles), int(len(bot._state.data.units))
+    result["articles"], result["sentences"] = len(bot.articles), int(len(bot.snapshot.data.units))
     if "build_s" in result:
         result["sentences_per_s"] = result["sentences"] / result["build_s"]
     result["warm"] = measure(bot, questions, args.runs)

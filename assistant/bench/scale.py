@@ -166,8 +166,9 @@ def serve(bbc_index: str, out: str, questions: list[str], runs: int) -> dict:
 
     from assistant.api import Assistant
     from assistant.embedding.embedder import embedder_for
-    from assistant.bench.bench import measure, peak_rss_mb
-    from assistant.store.files import IndexData, load_index
+    from assistant.bench.common import measure, peak_rss_mb
+    from assistant.store.build import IndexData
+    from assistant.store.files import load_index
     from assistant.store.lexical import Lexicon
     from assistant.settings import Settings
 
@@ -189,7 +190,7 @@ def serve(bbc_index: str, out: str, questions: list[str], runs: int) -> dict:
 
 def main(args) -> int:
     from assistant.embedding.embedder import embedder_for
-    from assistant.bench.bench import _child_env, bbc_questions, peak_rss_mb
+    from assistant.bench.common import bbc_questions, child_env, peak_rss_mb
     from assistant.store.files import load_index
     from assistant.settings import Settings
 
@@ -201,7 +202,7 @@ def main(args) -> int:
     asked = np.stack([embedder.encode_query(q) for q in questions])
     result = build(bbc, args.scale, out, min(settings.approximate_above, args.scale - 1), asked)
     command = [sys.executable, "-m", "assistant.bench.scale", str(bbc_index), str(out), json.dumps(questions), str(args.runs)]
-    done = subprocess.run(command, env=_child_env(), capture_output=True, text=True)
+    done = subprocess.run(command, env=child_env(), capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"serving process failed: {done.stderr[-800:]}")
     result["build_peak_mb"] = peak_rss_mb()

@@ -17,11 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, StrictBool, ValidationError, field_validator
 
-from assistant.errors import AssistantError
-
-
-class DatasetError(AssistantError):
-    exit_code = 2
+from assistant.errors import DatasetError
 
 
 class SeedCase(BaseModel):

@@ -13,7 +13,7 @@ Example:
     >>> check_url("ftp://example.com/story")
     Traceback (most recent call last):
     ...
-    assistant.ingest.fetch.FetchError: Cannot fetch ftp://example.com/story: only http:// and https:// addresses can be added.
+    assistant.errors.FetchError: Cannot fetch ftp://example.com/story: only http:// and https:// addresses can be added.
 """
 
 from __future__ import annotations
@@ -26,18 +26,11 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from assistant.errors import ArticleError
+from assistant.errors import FetchError
 
 ACCEPTED_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 USER_AGENT = "quote-assistant/0.1 (+fetches one article page on request)"
 _CHUNK = 64 * 1024
-
-
-class FetchError(ArticleError):
-    """A URL that cannot be fetched; the message says why and what to do."""
-
-    def __init__(self, url: str, reason: str):
-        super().__init__(f"Cannot fetch {url}: {reason}")
 
 
 @dataclass(frozen=True)

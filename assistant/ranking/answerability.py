@@ -67,47 +67,5 @@ def shipped_model() -> AnswerabilityModel:
     return AnswerabilityModel.from_json(raw)
 
 
-@dataclass(frozen=True)
-class QuestionTerms:
-    """The question's stemmed terms as vocabulary ids weighted by IDF, for the
-    coverage features of the ranker and of this model. ``total`` is the IDF mass
-    of all the terms, those the index has never seen included.
-
-    Example: ``terms = QuestionTerms.of(lexicon, lexicon.tokenize("Who called?"))``, then
-    ``terms.shares(terms.hits(lexicon, np.array([0])))`` is sentence 0's coverage.
-    """
-
-    weights: dict[int, float]
-    total: float
-
-    @classmethod
-    def of(cls, lexicon, tokens: list[str]) -> "QuestionTerms":
-        idf = lexicon.idf(sorted(set(tokens)))
-        return cls({lexicon.vocab[t]: w for t, w in idf.items() if t in lexicon.vocab}, sum(idf.values()))
-
-    def hits(self, lexicon, rows: np.ndarray) -> np.ndarray:
-        """(terms x rows) booleans: does row ``rows[j]`` hold term ``i`` (in ``weights``
-        order). Reads only these rows' token ids (CSR slices gathered in one go), so
-        the cost follows the number of candidates, not the size of the corpus."""
-        out = np.zeros((len(self.weights), len(rows)), dtype=bool)
-        if not len(rows) or not self.weights:
-            return out
-        starts = lexicon.indptr[rows]
-        lengths = lexicon.indptr[rows + 1] - starts
-        offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
-        tokens = np.asarray(lexicon.token_ids[offsets + np.arange(int(lengths.sum()))])
-        owner = np.repeat(np.arange(len(rows)), lengths)
-        for i, t in enumerate(self.weights):
-            out[i, owner[tokens == t]] = True
-        return out
-
-    def shares(self, hits: np.ndarray) -> np.ndarray:
-        """Per column of a ``hits`` matrix, the IDF-weighted share of the question's terms
-        it holds (unseen terms count in ``total`` but are never held)."""
-        if self.total <= 0:
-            return np.zeros(hits.shape[1])
-        return np.fromiter(self.weights.values(), dtype=np.float64, count=len(self.weights)) @ hits / self.total
-
-
 def features(top_cosine: float, cov_context: float, cov_sentence: float, margin: float, idf_mass: float) -> list[float]:
     return [top_cosine, cov_context, cov_sentence, margin, math.log1p(idf_mass)]

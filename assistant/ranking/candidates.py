@@ -1,9 +1,9 @@
-"""Candidate generation, fusion and sentence scoring. Pure functions, no I/O.
+"""Candidate sentences for a question, and the baseline fusions. Pure functions, no I/O.
 
 Dense (FAISS inner product over normalised embeddings) and BM25 each propose
 candidates, joined by their same-paragraph neighbours. The shipped method,
 ``hybrid``, scores them with the fitted linear ``Ranker`` over per-candidate
-features (see ``ranker``). The baselines the evaluation suite compares
+features (see ``features`` and ``pipeline``). The baselines the evaluation suite compares
 against: ``weighted`` (min-max cosine and BM25-over-best mixed with
 ``dense_weight``, plus a share of the best neighbour's score), ``dense``,
 ``bm25`` and ``rrf`` (k=60).
@@ -15,16 +15,14 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import faiss
 import numpy as np
 
-from assistant.ranking.ranker import Ranker, best_neighbour, feature_matrix, minmax
+from assistant.errors import MethodError
+from assistant.ranking.features import best_neighbour, minmax, neighbour_rows
 
-# rows -> (type match, coverage, length in characters, coverage with neighbours), one value per row
-Describe = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
 METHODS = ("hybrid", "weighted", "dense", "bm25", "rrf")
 
 
@@ -37,17 +35,6 @@ class Params:
     neighbour_weight: float = 0.15
     candidates: int = 100
     rrf_k: int = 60
-
-
-@dataclass(frozen=True)
-class Scored:
-    """Per-row scores for one query: the raw signals and the final ranking score."""
-
-    rows: np.ndarray
-    dense: np.ndarray
-    bm25: np.ndarray
-    score: np.ndarray
-    features: np.ndarray | None = None
 
 
 EXACT_RESTRICTED = 50_000  # rows: a restriction (article_ids) this small is scored exactly with numpy
@@ -96,13 +83,13 @@ def top_rows(values: np.ndarray, k: int, allowed: np.ndarray | None) -> np.ndarr
 def fuse(dense: np.ndarray, bm25: np.ndarray, method: str, dense_weight: float = 0.5, rrf_k: int = 60) -> np.ndarray:
     """One fused score per candidate from aligned dense and BM25 scores."""
     if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+        raise MethodError(method, METHODS)
     if method == "dense":
         return dense.astype(np.float64)
     if method == "bm25":
         return bm25.astype(np.float64) + 1e-6 * dense
     if method == "hybrid":
-        raise ValueError("the hybrid method scores with a Ranker; call search() with one")
+        raise ValueError("the hybrid method scores with a Ranker (see pipeline.rank)")
     if method == "rrf":
         rank_d = np.argsort(np.argsort(-dense, kind="stable"), kind="stable")
         rank_b = np.argsort(np.argsort(-bm25, kind="stable"), kind="stable")
@@ -117,24 +104,6 @@ def with_neighbours(fused: np.ndarray, neighbours: list[list[int]], weight: floa
     if weight <= 0:
         return fused
     return fused + weight * best_neighbour(fused, neighbours)
-
-
-def adjacent(paragraph_of_row: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(row before, whether it is in the same paragraph, row after, whether it is)
-    for each of ``rows``; ``paragraph_of_row`` holds a global paragraph id per row,
-    so rows of another article are never in the same paragraph."""
-    last = len(paragraph_of_row) - 1
-    before, after = np.maximum(rows - 1, 0), np.minimum(rows + 1, last)
-    same_before = (rows > 0) & (paragraph_of_row[before] == paragraph_of_row[rows])
-    same_after = (rows < last) & (paragraph_of_row[after] == paragraph_of_row[rows])
-    return before, same_before, after, same_after
-
-
-def neighbour_rows(paragraph_of_row: np.ndarray, rows: np.ndarray) -> list[list[int]]:
-    """For each row, the adjacent rows in the same paragraph (see ``adjacent``)."""
-    before, same_before, after, same_after = adjacent(paragraph_of_row, rows)
-    return [[b] * sb + [a] * sa for b, sb, a, sa in
-            zip(before.tolist(), same_before.tolist(), after.tolist(), same_after.tolist())]
 
 
 def candidate_rows(dense_index: faiss.Index, paragraph_of_row: np.ndarray, query: np.ndarray,
@@ -153,25 +122,3 @@ def candidate_rows(dense_index: faiss.Index, paragraph_of_row: np.ndarray, query
     return rows
 
 
-def search(dense_index: faiss.Index, vectors: np.ndarray, paragraph_of_row: np.ndarray, query: np.ndarray,
-           bm25_all: np.ndarray, params: Params, allowed: np.ndarray | None = None,
-           ranker: Ranker | None = None, describe: Describe | None = None) -> Scored:
-    """Score the candidate rows for one query. The ``hybrid`` method needs the
-    ``ranker`` and ``describe(rows) -> (type matches, coverage, lengths, window coverage)``."""
-    rows = candidate_rows(dense_index, paragraph_of_row, query, bm25_all, params, allowed, vectors)
-    if not len(rows):
-        empty = np.zeros(0)
-        return Scored(rows, empty, empty, empty)
-    dense = np.asarray(vectors[rows], dtype=np.float32) @ query.astype(np.float32)
-    bm25 = bm25_all[rows]
-    if params.method not in ("hybrid", "weighted"):
-        return Scored(rows, dense, bm25, fuse(dense, bm25, params.method, params.dense_weight, params.rrf_k))
-    position = {r: i for i, r in enumerate(rows.tolist())}
-    near_pos = [[position[n] for n in group if n in position] for group in neighbour_rows(paragraph_of_row, rows)]
-    if params.method == "weighted":
-        fused = fuse(dense, bm25, "weighted", params.dense_weight)
-        return Scored(rows, dense, bm25, with_neighbours(fused, near_pos, params.neighbour_weight))
-    if ranker is None or describe is None:
-        raise ValueError("the hybrid method needs a ranker and a describe function")
-    features = feature_matrix(dense, bm25, near_pos, *describe(rows))
-    return Scored(rows, dense, bm25, ranker.scores(features), features)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.errors import HistoryError
 from assistant.types import Answer
 
 _BACKREF = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|it|its|this|that|these|those|else|more|again|also|too|further)\b", re.I)
@@ -31,14 +32,19 @@ class Turn:
     answer: Answer | None = None
 
 
+# What ``Assistant.ask(history=...)`` takes: previous answers, turns, questions or Gradio messages.
+History = list["Answer | Turn | str | dict"]
+
+
 def is_follow_up(question: str) -> bool:
     words = re.findall(r"\w+", question)
     return len(words) <= 12 and bool(_BACKREF.search(question))
 
 
-def normalise_history(history: list | None) -> list[Turn]:
+def normalise_history(history: History | None) -> list[Turn]:
     """Accept ``Answer`` objects, ``Turn``s, plain previous questions, or Gradio
-    ``{"role": ..., "content": ...}`` messages; return the user turns in order."""
+    ``{"role": ..., "content": ...}`` messages; return the user turns in order.
+    Any other item raises ``HistoryError``."""
     turns: list[Turn] = []
     for item in history or []:
         if isinstance(item, Turn):
@@ -53,6 +59,8 @@ def normalise_history(history: list | None) -> list[Turn]:
                 content = " ".join(str(c.get("text", "")) if isinstance(c, dict) else str(c) for c in content)
             if isinstance(content, str) and content.strip():
                 turns.append(Turn(content))
+        elif not isinstance(item, dict):
+            raise HistoryError(item)
     return turns
 
 

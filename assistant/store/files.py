@@ -1,4 +1,4 @@
-"""The persisted search index: FAISS over sentence embeddings, BM25 beside it.
+"""The index on disk: atomic generations of plain files, a manifest, verified loads.
 
 A built index is a folder of plain files (JSONL, ``.npy`` without pickle,
 FAISS's own format, bm25s's folder) and a ``manifest.json`` written last with
@@ -8,16 +8,18 @@ does ``CURRENT`` (replaced atomically) point at it, so a crash leaves either the
 old or the new index, never a mix. Loading verifies everything.
 
 Example:
+    >>> import tempfile
     >>> from assistant.embedding.embedder import FakeEmbedder
     >>> from assistant.ingest.files import article_from_text
-    >>> data = build_index([article_from_text("T\\n\\nA cat sat.")], FakeEmbedder(), progress=False)
-    >>> data.dense.ntotal
+    >>> from assistant.store.build import build_index
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = save_index(build_index([article_from_text("T\\n\\nA cat sat.")], FakeEmbedder(), progress=False), folder)
+    >>> load_index(folder, FakeEmbedder(), "assistant index build --force").dense.ntotal
     1
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -26,7 +28,6 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
@@ -40,15 +41,14 @@ except ImportError:  # Windows: no advisory locks; a single writer is assumed th
 
 from assistant.store.articles import ArticleStore
 from assistant.attribution.speakers import ATTRIBUTION_VERSION
-from assistant.store.dense import extend_dense, make_dense
+from assistant.store.build import IndexData, paragraph_ids, sentence_key
+from assistant.store.dense import make_dense
 from assistant.embedding.embedder import Embedder, file_sha256
 from assistant.errors import IndexCorruptError, IndexMissingError, IndexStaleError, IndexWriteError
 from assistant.store.lexical import Lexicon
 from assistant.ingest.segment import SEGMENTER_VERSION
-from assistant.types import Article
 
 log = logging.getLogger(__name__)
-APPROXIMATE_ABOVE = 200_000  # sentences; the Settings default, see dense.py
 SCHEMA_VERSION = 3  # 2: lexicon stores term counts and its own BM25 arrays; 3: paragraphs.npy
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
@@ -58,104 +58,6 @@ LOCK = ".write-lock"
 REQUIRED_FILES = ("articles.jsonl", "units.npy", "vectors.npy")
 # CURRENT holds "<generation folder> <sha256 of its manifest>" (older indexes: the name only).
 _POINTER = re.compile(r"(gen-[A-Za-z0-9-]+)(?: ([0-9a-f]{64}))?")
-
-
-@dataclass
-class IndexData:
-    """Everything retrieval needs, in memory. Row ``i`` of ``dense`` and of the
-    lexicon is sentence ``units[i] = (article index, sentence index)``."""
-
-    articles: list[Article]
-    units: np.ndarray
-    vectors: np.ndarray
-    dense: faiss.Index
-    lexicon: Lexicon
-    model_id: str
-    weights_sha256: str
-    manifest: dict = field(default_factory=dict)
-    # Source files not indexed because their text duplicates an indexed article's
-    # (path -> fingerprint), so that they do not make the index look stale.
-    aliases: dict[str, str] = field(default_factory=dict)
-    # Ids of articles added with ``Assistant.add`` (uploads, URLs): the index is their
-    # only copy, so rebuilds carry them over; corpus files are read again instead.
-    added: list[str] = field(default_factory=list)
-    # A global paragraph id per row (see ``paragraph_ids``), saved so loading needs no article parsed.
-    paragraphs: np.ndarray | None = None
-
-
-def sentence_key(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def paragraph_ids(articles: list[Article], first: int = 0) -> np.ndarray:
-    """A paragraph id per sentence row, unique across articles (ids start at ``first``).
-
-        >>> from assistant.ingest.files import article_from_text
-        >>> two = [article_from_text("T\\n\\nThe cat sat. The dog ran.\\n\\nBirds flew."), article_from_text("U\\n\\nFish swam.")]
-        >>> paragraph_ids(two).tolist()
-        [1, 1, 2, 4]
-    """
-    offsets = np.cumsum([first] + [len(a.paragraphs) + 1 for a in articles])
-    return np.array([offsets[i] + s.paragraph for i, a in enumerate(articles) for s in a.sentences], dtype=np.int64)
-
-
-def _units(articles: list[Article]) -> np.ndarray:
-    rows = [(a, s) for a, art in enumerate(articles) for s in range(len(art.sentences))]
-    return np.array(rows, dtype=np.int32).reshape(-1, 2)
-
-
-def build_index(
-    articles: list[Article], embedder: Embedder, cache: dict[str, np.ndarray] | None = None, progress: bool = True,
-    approximate_above: int = APPROXIMATE_ABOVE,
-) -> IndexData:
-    """Embed every sentence (reusing ``cache`` by sentence hash) and index it; above
-    ``approximate_above`` sentences the dense index is approximate (see ``dense``)."""
-    units = _units(articles)
-    texts = [articles[a].sentences[s].text for a, s in units]
-    cache = cache or {}
-    missing = sorted({t for t in texts if sentence_key(t) not in cache})
-    if missing:
-        log.info("embedding %d new sentences (%d reused)", len(missing), len(texts) - len(missing))
-        fresh = embedder.encode(missing, progress=progress)
-        cache = {**cache, **{sentence_key(t): v for t, v in zip(missing, fresh)}}
-    dim = embedder.dim
-    vectors = np.stack([cache[sentence_key(t)] for t in texts]).astype(np.float32) if texts else np.zeros((0, dim), np.float32)
-    dense = make_dense(vectors, approximate_above)
-    return IndexData(articles, units, vectors, dense, Lexicon.build(texts), embedder.model_id, embedder.weights_sha256,
-                     paragraphs=paragraph_ids(articles))
-
-
-def append_articles(data: IndexData, new: list[Article], embedder: Embedder) -> IndexData:
-    """``data`` plus ``new`` articles, embedding and tokenizing only their sentences.
-
-    Existing vectors are reused as they are (no re-embedding, no hashing) and the
-    dense index is copied and appended to; ``data`` itself is not modified, so a
-    reader still searching it is safe. Example:
-
-        >>> from assistant.embedding.embedder import FakeEmbedder
-        >>> from assistant.ingest.files import article_from_text
-        >>> old = build_index([article_from_text("T\\n\\nA cat sat.")], FakeEmbedder(), progress=False)
-        >>> append_articles(old, [article_from_text("U\\n\\nA dog ran. It barked.")], FakeEmbedder()).dense.ntotal
-        3
-    """
-    texts = [s.text for a in new for s in a.sentences]
-    fresh = embedder.encode(texts) if texts else np.zeros((0, data.vectors.shape[1]), np.float32)
-    first = len(data.articles)
-    rows = np.array([(first + i, s) for i, a in enumerate(new) for s in range(len(a.sentences))], dtype=np.int32)
-    units = np.concatenate([data.units, rows.reshape(-1, 2)])
-    vectors = np.concatenate([np.asarray(data.vectors, dtype=np.float32), fresh.astype(np.float32)])
-    old_paragraphs = data.paragraphs if data.paragraphs is not None else paragraph_ids(list(data.articles))
-    first_paragraph = int(old_paragraphs.max()) + 2 if len(old_paragraphs) else 0
-    return IndexData(data.articles + list(new), units, vectors, extend_dense(data.dense, fresh),
-                     data.lexicon.extend(texts), data.model_id, data.weights_sha256, aliases=dict(data.aliases),
-                     added=data.added + [a.id for a in new], paragraphs=np.concatenate([old_paragraphs, paragraph_ids(new, first_paragraph)]))
-
-
-def embedding_cache(data: IndexData) -> dict[str, np.ndarray]:
-    """Sentence hash -> vector of a built index, to rebuild without re-embedding."""
-    return {
-        sentence_key(data.articles[a].sentences[s].text): data.vectors[i] for i, (a, s) in enumerate(data.units)
-    }
 
 
 def _fsync_tree(folder: Path) -> None:
@@ -485,13 +387,3 @@ def _limit_faiss_reads(path: Path) -> None:
     faiss.set_deserialization_loop_limit(size)
 
 
-def stale_reason(manifest: dict, sources: dict[str, str]) -> str | None:
-    """Why an index no longer matches the corpus files (path -> fingerprint), or None."""
-    built = {a["source_path"]: a.get("fingerprint") for a in manifest.get("articles", []) if a.get("source_path")}
-    built.update(manifest.get("aliases", {}))
-    if built == sources:
-        return None
-    new = sum(1 for p in sources if p not in built)
-    edited = sum(1 for p in sources if p in built and built[p] != sources[p])
-    gone = sum(1 for p in built if p not in sources)
-    return f"the corpus changed ({new} new, {edited} edited, {gone} removed file(s))"

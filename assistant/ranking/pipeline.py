@@ -1,0 +1,230 @@
+"""The ask path, stage by stage. ``Assistant.ask``, ``explain``, ``candidates``
+and the benchmark's stage timing all call these functions.
+
+    question ─► make_query ─► Query (cleaned text, search text, tokens, IDF terms, vector, follow-up context)
+             ─► gather     ─► Candidates (dense + BM25 rows, their scores, the ranker's features)
+             ─► rank       ─► Ranked (ranker or baseline score, speaker preference, order)
+             ─► rerank     ─► Ranked (the reader's slot: identity today)
+             ─► quote      ─► verbatim Quotes, each span checked
+             ─► decide     ─► Answer with a calibrated confidence, and its answerability features
+
+Example:
+    >>> from assistant.embedding.embedder import FakeEmbedder
+    >>> from assistant.ingest.files import article_from_text
+    >>> from assistant.store.build import build_index
+    >>> from assistant.store.snapshot import Snapshot
+    >>> snap = Snapshot.of(build_index([article_from_text("T\\n\\nThe cat sat. A dog ran.")], FakeEmbedder(), progress=False))
+    >>> engine = Engine(FakeEmbedder())
+    >>> engine.answer(snap, make_query(snap, engine.embedder, "Where did the cat sit?"), top_k=1).quotes[0].text
+    'The cat sat.'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from assistant.answer.quotes import make_answer, pick_quotes
+from assistant.errors import EmptyQuestionError, MethodError, QuestionError
+from assistant.ranking import answerability as ans
+from assistant.ranking.candidates import METHODS, Params, candidate_rows, fuse, with_neighbours
+from assistant.ranking.features import QuestionTerms, candidate_features, coverage, neighbour_rows, question_type
+from assistant.ranking.followup import Turn, contextual_query
+from assistant.ranking.ranker import Ranker, shipped_ranker
+from assistant.ranking.speakers import prefer_speakers
+from assistant.store.snapshot import Snapshot
+from assistant.types import Answer, Quote
+
+# Control, zero-width and lone surrogate characters (a surrogate cannot be encoded, so the
+# tokenizer and the JSON answer would fail on it) become spaces before a question is used.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff\ud800-\udfff]")
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question ready to search: ``question`` as asked (cleaned), ``text`` what is
+    searched (for a follow-up, with the previous question and speaker), its BM25
+    ``tokens`` and IDF ``terms``, its ``vector``, the asked-for ``kind`` (number,
+    time, person), the follow-up's ``speaker`` and the (article id, sentence index)
+    pairs already quoted (``skip``)."""
+
+    question: str
+    text: str
+    tokens: list[str]
+    terms: QuestionTerms
+    vector: np.ndarray
+    kind: str | None = None
+    speaker: str | None = None
+    skip: frozenset[tuple[str, int]] = frozenset()
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Candidate sentence ``rows`` with their aligned cosine (``dense``) and ``bm25``
+    scores, and for ``hybrid`` the ranker's ``features`` (one row each)."""
+
+    method: str
+    rows: np.ndarray
+    dense: np.ndarray
+    bm25: np.ndarray
+    features: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """``candidates`` with the method's ``score`` per candidate and ``order`` (positions,
+    best first) after the speaker preference; ``final`` is the score each position is ranked by."""
+
+    candidates: Candidates
+    score: np.ndarray
+    final: np.ndarray
+    order: np.ndarray
+
+
+def clean_question(question: object, max_chars: int) -> str:
+    """The question with control characters blanked and ends stripped; empty,
+    non-text or over-long questions raise ``QuestionError``s that say what to do."""
+    if not isinstance(question, str):
+        raise QuestionError(f"The question must be text, not {type(question).__name__}.")
+    question = _CONTROL.sub(" ", question).strip()
+    if not question:
+        raise EmptyQuestionError()
+    if len(question) > max_chars:
+        raise QuestionError(f"The question is {len(question):,} characters long; the limit is {max_chars:,}. "
+                            "Ask a shorter question (one sentence is best).")
+    return question
+
+
+def make_query(snapshot: Snapshot, embedder, question: str, turns: list[Turn] = ()) -> Query:
+    """Stage 1: the ``Query`` for a cleaned ``question`` after the previous ``turns``."""
+    text, speaker, skip = contextual_query(question, list(turns))
+    lexicon = snapshot.data.lexicon
+    tokens = lexicon.tokenize(text)
+    return Query(question, text, tokens, QuestionTerms.of(lexicon, tokens), embedder.encode_query(text),
+                 question_type(text), speaker, frozenset(_skipped(snapshot, skip)))
+
+
+def _skipped(snapshot: Snapshot, skip: set[tuple[str, int]]) -> set[tuple[str, int]]:
+    """(article id, sentence index) of each (article id, offset) already quoted; an
+    offset inside a sentence counts for that sentence, one outside every sentence is dropped."""
+    out = set()
+    for article_id, offset in skip:
+        if article_id in snapshot.by_id:
+            sentences = snapshot.article(article_id).sentences
+            out |= {(article_id, i) for i, s in enumerate(sentences) if s.start <= offset < s.end}
+    return out
+
+
+def gather(snapshot: Snapshot, query: Query, params: Params, allowed: np.ndarray | None = None) -> Candidates:
+    """Stage 2: the candidate rows (dense and BM25 top ``params.candidates``, with their
+    same-paragraph neighbours), their raw scores and, for ``hybrid``, their features."""
+    data = snapshot.data
+    bm25_all = data.lexicon.scores(query.tokens)
+    rows = candidate_rows(data.dense, snapshot.paragraph_of_row, query.vector, bm25_all, params, allowed, data.vectors)
+    if not len(rows):
+        return Candidates(params.method, rows, np.zeros(0), np.zeros(0))
+    dense = np.asarray(data.vectors[rows], dtype=np.float32) @ query.vector.astype(np.float32)
+    bm25 = bm25_all[rows]
+    features = None
+    if params.method == "hybrid":
+        features = candidate_features(snapshot, query.terms, query.kind, rows, dense, bm25,
+                                      _neighbour_positions(snapshot, rows))
+    return Candidates(params.method, rows, dense, bm25, features)
+
+
+def _neighbour_positions(snapshot: Snapshot, rows: np.ndarray) -> list[list[int]]:
+    """Each row's same-paragraph neighbours that are candidates too, as positions in ``rows``."""
+    position = {r: i for i, r in enumerate(rows.tolist())}
+    return [[position[n] for n in group if n in position] for group in neighbour_rows(snapshot.paragraph_of_row, rows)]
+
+
+def rank(snapshot: Snapshot, query: Query, candidates: Candidates, params: Params, ranker: Ranker) -> Ranked:
+    """Stage 3: the method's score per candidate (the ranker's for ``hybrid``), then
+    the speaker preference, and the order they give (stable: ties keep row order)."""
+    c = candidates
+    if not len(c.rows):
+        score = np.zeros(0)
+    elif c.method == "hybrid":
+        score = ranker.scores(c.features)
+    elif c.method == "weighted":
+        fused = fuse(c.dense, c.bm25, "weighted", params.dense_weight)
+        score = with_neighbours(fused, _neighbour_positions(snapshot, c.rows), params.neighbour_weight)
+    else:
+        score = fuse(c.dense, c.bm25, c.method, params.dense_weight, params.rrf_k)
+    final = prefer_speakers(snapshot, c.rows, score, query.question, query.speaker)
+    return Ranked(c, score, final, np.argsort(-final, kind="stable"))
+
+
+def rerank(snapshot: Snapshot, query: Query, ranked: Ranked) -> Ranked:
+    """Stage 4, the reader's slot: a model that reads the question against each
+    candidate reorders them here. Today it is the identity."""
+    return ranked
+
+
+def quote(snapshot: Snapshot, query: Query, ranked: Ranked, top_k: int) -> list[Quote]:
+    """Stage 5: non-overlapping verbatim quotes around the best candidates, every span checked."""
+    best = []
+    for pos in ranked.order.tolist():
+        article, s = snapshot.sentence(int(ranked.candidates.rows[pos]))
+        best.append((article, s, float(ranked.final[pos])))
+    return pick_quotes(best, top_k, set(query.skip))
+
+
+def answer_features(snapshot: Snapshot, query: Query, ranked: Ranked) -> list[float]:
+    """The answerability features of the top-ranked sentence (see ``answerability``)."""
+    c, order = ranked.candidates, ranked.order
+    top = int(order[0])
+    own, window = coverage(snapshot.data.lexicon, query.terms, snapshot.paragraph_of_row,
+                           c.rows[top : top + 1].astype(np.int64))
+    margin = float(ranked.score[top] - ranked.score[int(order[1])]) if len(order) > 1 else 1.0
+    return ans.features(float(c.dense[top]), float(window[0]), float(own[0]), margin, query.terms.total)
+
+
+def decide(snapshot: Snapshot, query: Query, ranked: Ranked, quotes: list[Quote],
+           model: ans.AnswerabilityModel) -> tuple[Answer, list[float]]:
+    """Stage 6: the ``Answer``: found when the calibrated probability that the first
+    quote answers reaches the model's threshold; also the features behind it."""
+    feats = answer_features(snapshot, query, ranked) if quotes else []
+    confidence = model.probability(feats) if feats else 0.0
+    return make_answer(query.question, quotes, confidence, model.threshold), feats
+
+
+@dataclass
+class Engine:
+    """The models the stages use: the ``embedder``, the ``ranker``, the
+    ``answerability`` model and the retrieval ``params``."""
+
+    embedder: object
+    ranker: Ranker = field(default_factory=shipped_ranker)
+    answerability: ans.AnswerabilityModel = field(default_factory=ans.shipped_model)
+    params: Params = field(default_factory=Params)
+
+    def params_for(self, method: str | None) -> Params:
+        """The retrieval params with ``method`` (None: the default); an unknown method raises."""
+        if method is None:
+            return self.params
+        if method not in METHODS:
+            raise MethodError(method, METHODS)
+        return replace(self.params, method=method)
+
+    def ranked(self, snapshot: Snapshot, query: Query, method: str | None = None,
+               article_ids: list[str] | None = None) -> Ranked:
+        """Stages 2-4 for ``query``."""
+        params = self.params_for(method)
+        candidates = gather(snapshot, query, params, snapshot.allowed(article_ids))
+        return rerank(snapshot, query, rank(snapshot, query, candidates, params, self.ranker))
+
+    def answer(self, snapshot: Snapshot, query: Query, top_k: int, method: str | None = None,
+               article_ids: list[str] | None = None) -> Answer:
+        return self.explain(snapshot, query, top_k, method, article_ids)[0]
+
+    def explain(self, snapshot: Snapshot, query: Query, top_k: int, method: str | None = None,
+                article_ids: list[str] | None = None) -> tuple[Answer, list[float]]:
+        """Stages 2-6: the answer to ``query`` and its answerability features."""
+        if len(snapshot.data.units) == 0:
+            return make_answer(query.question, [], 0.0, 1.0), []
+        ranked = self.ranked(snapshot, query, method, article_ids)
+        quotes = quote(snapshot, query, ranked, top_k)
+        return decide(snapshot, query, ranked, quotes, self.answerability)
