@@ -8,16 +8,18 @@ Example:
 
 from assistant.api import Assistant
 from assistant.errors import (
-    AdapterError, ArticleError, AssistantError, EmptyArticleError, EmptyQuestionError, IndexCorruptError, IndexMissingError,
-    IndexStaleError, ModelMissingError, NoSuchFileError, QuestionError, SidecarError, UnknownArticleError,
-    UnreadableFileError,
+    AdapterError, ArticleError, AssistantError, DatasetError, EmptyArticleError, EmptyQuestionError, FetchError,
+    FileTooLargeError, HistoryError, IndexCorruptError, IndexMissingError, IndexStaleError, IndexWriteError,
+    MethodError, ModelMissingError, NoArticlesError, NoSuchFileError, QuestionError, SettingsError, SidecarError,
+    StoreError, UnknownArticleError, UnreadableFileError,
 )
 from assistant.settings import Settings
 from assistant.types import Answer, Article, Attribution, Quote, Sentence
 
 __all__ = [
-    "AdapterError", "Answer", "Article", "Assistant", "AssistantError", "ArticleError", "Attribution", "EmptyArticleError",
-    "EmptyQuestionError", "IndexCorruptError", "IndexMissingError", "IndexStaleError", "ModelMissingError",
-    "NoSuchFileError", "Quote", "QuestionError", "Sentence", "Settings", "SidecarError", "UnknownArticleError",
-    "UnreadableFileError",
+    "AdapterError", "Answer", "Article", "ArticleError", "Assistant", "AssistantError", "Attribution", "DatasetError",
+    "EmptyArticleError", "EmptyQuestionError", "FetchError", "FileTooLargeError", "HistoryError", "IndexCorruptError",
+    "IndexMissingError", "IndexStaleError", "IndexWriteError", "MethodError", "ModelMissingError", "NoArticlesError",
+    "NoSuchFileError", "Quote", "QuestionError", "Sentence", "Settings", "SettingsError", "SidecarError", "StoreError",
+    "UnknownArticleError", "UnreadableFileError",
 ]

@@ -8,7 +8,8 @@ pipeline (``ranking.pipeline``) answers, and ``ingest.source`` reads what
 Example:
     >>> bot = Assistant.from_paths(["corpus/"], settings=Settings(model="fake", progress=False))
     >>> answer = bot.ask("Who did Zuckerberg call?")
-    >>> bot.article(answer.quotes[0].article_id).text[answer.quotes[0].start:answer.quotes[0].end] == answer.quotes[0].text
+    >>> (bot.article(answer.quotes[0].article_id).text[answer.quotes[0].start:answer.quotes[0].end]
+    ...  == answer.quotes[0].text)
     True
 """
 
@@ -106,7 +107,8 @@ class Assistant:
         query = pipeline.make_query(snapshot, self.embedder, self.clean(question))
         return self.engine.explain(snapshot, query, top_k, method)
 
-    def candidates(self, question: str, method: str | None = None) -> tuple[list[tuple[str, int, int]], pipeline.Ranked]:
+    def candidates(self, question: str,
+                   method: str | None = None) -> tuple[list[tuple[str, int, int]], pipeline.Ranked]:
         """Every candidate sentence as (article id, start, end), aligned with the ranked
         candidates (their scores and, for ``hybrid``, the ranker's feature rows, used to fit it)."""
         snapshot = self._snapshot

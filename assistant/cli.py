@@ -27,8 +27,8 @@ def _bot(args, rebuild: bool = False, allow_empty: bool = False):
     from assistant.settings import Settings
 
     settings = Settings.from_env(progress=not getattr(args, "quiet", False))
-    return Assistant.from_paths(args.corpus or [DEFAULT_CORPUS], index_dir=args.index, settings=settings, rebuild=rebuild,
-                                allow_empty=allow_empty)
+    return Assistant.from_paths(args.corpus or [DEFAULT_CORPUS], index_dir=args.index, settings=settings,
+                                rebuild=rebuild, allow_empty=allow_empty)
 
 
 def cmd_ask(args) -> int:
@@ -46,7 +46,8 @@ def cmd_index(args) -> int:
         started = time.perf_counter()
         bot = _bot(args, rebuild=args.force)
         n = sum(len(a.sentences) for a in bot.articles)
-        print(f"Index ready in {args.index}: {len(bot.articles)} article(s), {n} sentences ({time.perf_counter() - started:.1f} s).")
+        print(f"Index ready in {args.index}: {len(bot.articles)} article(s), "
+              f"{n} sentences ({time.perf_counter() - started:.1f} s).")
         return 0
     manifest = verify_index(args.index, fix_command(args.corpus or [DEFAULT_CORPUS], args.index))
     if args.action == "verify":
@@ -112,29 +113,26 @@ def cmd_loadcheck(args) -> int:
     return 1 if result["errors"] else 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="assistant", description="Answers questions about news articles with verbatim quotes.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
-    sub = parser.add_subparsers(dest="command", required=True)
+def _corpus_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--corpus", action="append", help="article file or folder (repeatable; default corpus/)")
+    p.add_argument("--index", default=DEFAULT_INDEX, help="index folder (default index/)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
 
-    def corpus_options(p):
-        p.add_argument("--corpus", action="append", help="article file or folder (repeatable; default corpus/)")
-        p.add_argument("--index", default=DEFAULT_INDEX, help="index folder (default index/)")
-        p.add_argument("--quiet", action="store_true", help="no progress bars")
 
+def _add_ask_and_index(sub) -> None:
     ask = sub.add_parser("ask", help="answer one question")
     ask.add_argument("question")
     ask.add_argument("--top-k", type=int, help="quotes to show (default: ASSISTANT_TOP_K, else 3)")
     ask.add_argument("--json", action="store_true", help="print the Answer as JSON")
-    corpus_options(ask)
     ask.set_defaults(func=cmd_ask)
-
     index = sub.add_parser("index", help="build, verify or describe the index")
     index.add_argument("action", choices=["build", "verify", "info"])
-    index.add_argument("--force", action="store_true", help="rebuild from scratch even if the index is current (articles added from the chat or with add() are kept)")
-    corpus_options(index)
+    index.add_argument("--force", action="store_true", help="rebuild from scratch even if the index is current "
+                       "(articles added from the chat or with add() are kept)")
     index.set_defaults(func=cmd_index)
 
+
+def _add_eval(sub) -> None:
     ev = sub.add_parser("eval", help="run an evaluation suite")
     ev.add_argument("--suite", required=True, choices=["seed", "squad2", "attribution", "cases"])
     ev.add_argument("--path", help="dataset file (squad2: SQuAD 2.0 JSON; cases/seed/attribution: JSONL)")
@@ -148,9 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--reports", default="eval/reports", help="where reports are written")
     ev.add_argument("--timing-runs", type=int, default=3,
                     help="attribution: passes over DATA_ROOT/bbc to time ingest (median reported); 0 skips")
-    corpus_options(ev)
     ev.set_defaults(func=cmd_eval)
 
+
+def _add_bench(sub) -> None:
     bench = sub.add_parser("bench", help="measure speed and memory (build, warm and cold ask, add, peak RSS)")
     bench.add_argument("--runs", type=int, default=5, help="repeated runs (medians are reported)")
     bench.add_argument("--cold-runs", type=int, default=5, help="fresh `assistant ask` processes timed")
@@ -162,29 +161,40 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--no-build", action="store_true", help="reuse an existing benchmark index (no build time)")
     bench.add_argument("--json", help="also write the results to this JSON file")
     bench.add_argument("--scale", type=int, help="instead: the synthetic N-sentence benchmark (e.g. 1000000)")
-    corpus_options(bench)
     bench.set_defaults(func=cmd_bench)
 
+
+def _add_serving(sub) -> None:
     load = sub.add_parser("loadcheck", help="many concurrent chat users through the web UI (median and p95)")
     load.add_argument("--url", help="a running chat (default: start assistant serve and time its first answer)")
     load.add_argument("--clients", type=int, default=20)
     load.add_argument("--questions", type=int, default=10, help="questions per client")
     load.add_argument("--question-file", default="eval/seed.jsonl")
-    corpus_options(load)
     load.set_defaults(func=cmd_loadcheck)
-
     serve = sub.add_parser("serve", help="open the web chat")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=7860)
     serve.add_argument("--auth", metavar="USER:PASS", help="require this user name and password to open the chat")
-    corpus_options(serve)
     serve.set_defaults(func=cmd_serve)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``assistant`` command and its sub-commands; every one takes --corpus, --index and --quiet."""
+    parser = argparse.ArgumentParser(prog="assistant",
+                                     description="Answers questions about news articles with verbatim quotes.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_ask_and_index, _add_eval, _add_bench, _add_serving):
+        add(sub)
+    for command in sub.choices.values():
+        _corpus_options(command)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
     try:
         code = args.func(args)
         sys.stdout.flush()  # here, so a reader that left (`| head -1`) is handled below, not at exit

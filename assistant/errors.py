@@ -22,7 +22,8 @@ class ArticleError(AssistantError):
 
 class NoSuchFileError(ArticleError):
     def __init__(self, path: str):
-        super().__init__(f"No such file or folder: {path}. Check the path, or pass a .txt/.md file or a folder of them.")
+        super().__init__(f"No such file or folder: {path}. "
+                         "Check the path, or pass a .txt/.md file or a folder of them.")
 
 
 class UnreadableFileError(ArticleError):
@@ -100,28 +101,28 @@ class UnknownArticleError(AssistantError):
         super().__init__(f"No article with id {article_id!r}. Known ids: {shown or '(none: add articles first)'}.")
 
 
-class IndexError_(AssistantError):
-    """Base of index problems (named with an underscore so it never shadows the builtin)."""
+class StoreError(AssistantError):
+    """Base of the index (store) problems: missing, stale, damaged, or not writable."""
 
     exit_code = 2
 
 
-class IndexMissingError(IndexError_):
+class IndexMissingError(StoreError):
     def __init__(self, index_dir: str, fix: str):
         super().__init__(f"No index in {index_dir}. Build it with: {fix}")
 
 
-class IndexStaleError(IndexError_):
+class IndexStaleError(StoreError):
     def __init__(self, index_dir: str, reason: str, fix: str):
         super().__init__(f"The index in {index_dir} is stale: {reason}. Rebuild it with: {fix}")
 
 
-class IndexCorruptError(IndexError_):
+class IndexCorruptError(StoreError):
     def __init__(self, index_dir: str, reason: str, fix: str):
         super().__init__(f"The index in {index_dir} is damaged: {reason}. Rebuild it with: {fix}")
 
 
-class IndexWriteError(IndexError_):
+class IndexWriteError(StoreError):
     """Saving failed (disk full, permission denied, ...); the previous index is untouched."""
 
     def __init__(self, index_dir: str, reason: str):

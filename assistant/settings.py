@@ -1,17 +1,21 @@
-"""One Settings model for every tunable; environment variables ``ASSISTANT_<FIELD>`` override.
+"""One Settings model for every tunable; environment variables ``ASSISTANT_<FIELD>`` override
+the defaults (pydantic-settings), and arguments override both.
 
 Example:
     >>> Settings(top_k=5).top_k
     5
-    >>> import os; os.environ["ASSISTANT_TOP_K"] = "2"; Settings.from_env().top_k
-    2
+    >>> import os; os.environ["ASSISTANT_TOP_K"] = "2"
+    >>> Settings().top_k, Settings.from_env(top_k=4).top_k
+    (2, 4)
+    >>> del os.environ["ASSISTANT_TOP_K"]
 """
 
 from __future__ import annotations
 
 import os
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.errors import SettingsError
 
@@ -20,10 +24,10 @@ BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
 BUNDLED_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 
 
-class Settings(BaseModel):
-    """Defaults are what the project measured; see README "Numbers"."""
+class Settings(BaseSettings):
+    """Defaults are what the project measured (docs/operations.md lists every setting)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", frozen=True, extra="forbid")
 
     model: str = BUNDLED_MODEL
     # The low-rank adapter merged into the bundled model (see adapter.py): "bundled" (the
@@ -55,20 +59,19 @@ class Settings(BaseModel):
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
-        """Settings from ``ASSISTANT_*`` variables, then explicit ``overrides``; a value
-        a setting cannot take raises ``SettingsError`` naming the variable."""
-        values: dict[str, object] = {}
-        for name in cls.model_fields:
-            raw = os.environ.get(f"ASSISTANT_{name.upper()}")
-            if raw is not None:
-                values[name] = raw.lower() not in ("0", "false", "no") if name in ("progress", "light_encoder", "bf16_build") else raw
-        values.update({k: v for k, v in overrides.items() if v is not None})
+        """Settings from ``ASSISTANT_*`` variables, then explicit ``overrides`` (None
+        values are ignored); a value a setting cannot take raises ``SettingsError``
+        naming the variable or argument it came from."""
+        given = {k: v for k, v in overrides.items() if v is not None}
         try:
-            return cls(**values)
+            return cls(**given)
         except ValidationError as exc:
             problems = []
             for error in exc.errors():
                 field = str(error["loc"][0]) if error["loc"] else "?"
-                source = f"ASSISTANT_{field.upper()}={values.get(field)!r}" if field not in overrides else f"{field}={values.get(field)!r}"
+                if field in given:
+                    source = f"{field}={given[field]!r}"
+                else:
+                    source = f"ASSISTANT_{field.upper()}={os.environ.get(f'ASSISTANT_{field.upper()}')!r}"
                 problems.append(f"{source}: {error['msg'].lower()}")
             raise SettingsError(problems) from None

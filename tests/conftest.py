@@ -7,9 +7,11 @@ import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant import Assistant, Settings
+from assistant.embedding.adapter import Adapter
 from assistant.embedding.embedder import FakeEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +68,29 @@ def corpus_copy(tmp_path) -> Path:
     target = tmp_path / "corpus"
     shutil.copytree(CORPUS, target)
     return target
+
+
+class CountingEmbedder(FakeEmbedder):
+    """The fake embedder, counting the texts it was asked to encode (what a build re-embeds)."""
+
+    def __init__(self):
+        super().__init__()
+        self.encoded = 0
+
+    def encode(self, texts, progress=False):
+        self.encoded += len(texts)
+        return super().encode(texts, progress)
+
+
+ADAPTER_LAYER = "encoder.layer.0.output.dense"  # a MiniLM layer whose weight is (384, 1536)
+
+
+def random_adapter(trained_on=(), seed=0, scale=2.0) -> Adapter:
+    """A small random rank-4 adapter for ``ADAPTER_LAYER`` (no model needed to build it)."""
+    rng = np.random.default_rng(seed)
+    a = rng.normal(0, 0.01, (4, 1536)).astype(np.float32)
+    b = rng.normal(0, 0.01, (384, 4)).astype(np.float32)
+    return Adapter({ADAPTER_LAYER: (a, b)}, scale, tuple(trained_on), {"rank": 4})
 
 
 def bbc_files(limit: int | None = None) -> list[Path]:

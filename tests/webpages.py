@@ -33,7 +33,8 @@ class _Handler(BaseHTTPRequestHandler):
     routes: dict[str, tuple[int, str, bytes]] = {
         "/park.html": (200, "text/html; charset=utf-8", PARK_HTML.encode("utf-8")),
         "/dated.html": (200, "text/html", DATED_HTML.encode("utf-8")),
-        "/notes.txt": (200, "text/plain; charset=utf-8", "Lighthouse notes\n\nThe lighthouse keeper retired in May after forty years, the town said.\n".encode()),
+        "/notes.txt": (200, "text/plain; charset=utf-8",
+                       b"Lighthouse notes\n\nThe lighthouse keeper retired in May after forty years, the town said.\n"),
         "/logo.png": (200, "image/png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64),
         "/big.html": (200, "text/html", b"<p>" + b"x" * 300_000 + b"</p>"),
         "/missing": (404, "text/html", b"<h1>Not here</h1>"),
@@ -46,7 +47,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(302, "text/html", b"", {"Location": "/loop"})
         if self.path == "/slow.html":
             time.sleep(3)
-        status, kind, body = self.routes.get(self.path, (200, "text/html", PARK_HTML.encode()) if self.path == "/slow.html" else (404, "text/plain", b"no"))
+        missing = (200, "text/html", PARK_HTML.encode()) if self.path == "/slow.html" else (404, "text/plain", b"no")
+        status, kind, body = self.routes.get(self.path, missing)
         self._send(status, kind, body)
 
     def _send(self, status: int, kind: str, body: bytes, headers: dict | None = None) -> None:

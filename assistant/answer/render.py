@@ -12,8 +12,10 @@ Example:
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from assistant.types import Answer, Quote
+if TYPE_CHECKING:  # types.Answer renders itself with this module: a runtime import would be a cycle
+    from assistant.types import Answer, Quote
 
 NOT_FOUND = "Not found in the article."
 CLOSEST = "Closest passages (low confidence):"

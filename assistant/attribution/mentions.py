@@ -24,7 +24,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-TITLES = "Mr|Mrs|Ms|Miss|Dr|Lord|Lady|Sir|Dame|Prof|Professor|Baroness|Rev|Reverend|Judge|Senator|Governor|President|Chancellor|Sheriff"
+TITLES = ("Mr|Mrs|Ms|Miss|Dr|Lord|Lady|Sir|Dame|Prof|Professor|Baroness|Rev|Reverend|Judge|Senator|Governor|"
+          "President|Chancellor|Sheriff")
 _MALE, _FEMALE = {"Mr", "Lord", "Sir", "Rev", "Reverend"}, {"Mrs", "Ms", "Miss", "Lady", "Dame", "Baroness"}
 # A capitalised word or initials ("J.K."); a full stop ends a sentence unless a letter follows it.
 _TOKEN = r"(?:(?:[A-Z]\.)+(?![\w’'-])|[A-Z](?:[\w’'-]|\.(?=\w))*)"
@@ -72,7 +73,8 @@ _PERSON_NOUNS = re.compile(
     r"spokesman|spokeswoman|leader|winner|veteran|author|writer|artist|musician|comedian|presenter|rapper|"
     r"founder|premier|captain|international|forward|skipper|commissioner|businessman|businesswoman|lawyer)$"
 )
-_DOC_NOUNS = re.compile(r"\b(?:report|study|survey|research|poll|figures|documents?|statement|review|analysis|data|letter|paper)$")
+_DOC_NOUNS = re.compile(r"\b(?:report|study|survey|research|poll|figures|documents?|statement|review|analysis|"
+                        r"data|letter|paper)$")
 
 
 def clean_name(text: str, s: int, e: int) -> tuple[int, int]:

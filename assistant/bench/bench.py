@@ -82,7 +82,8 @@ def add_times(index_dir: Path, paths: list[str], settings, runs: int, body_from:
     with tempfile.TemporaryDirectory(prefix="bench-add-") as tmp:
         copy = Path(tmp) / "index"
         shutil.copytree(index_dir, copy)
-        os.sync()  # a served index was flushed when it was built; the fresh copy's dirty pages would slow the first fsync
+        os.sync()  # a served index was flushed when it was built;
+        # the fresh copy's dirty pages would slow the first fsync
         bot = Assistant.from_paths(paths, index_dir=copy, settings=settings)
         bot.ask("warm up")  # loads the query encoder, as a serving process has
         times = []
@@ -165,10 +166,13 @@ def render(r: dict) -> list[str]:
                      f"{r['build_cpu_s']:.0f} CPU s, load average {r['load'][0]:.1f} before)")
     lines += [
         f"  warm ask             median {w['median_ms']:.1f} ms (runs {w['median_min']:.1f}-{w['median_max']:.1f}), "
-        f"p95 {w['p95_ms']:.1f} ms (runs {w['p95_min']:.1f}-{w['p95_max']:.1f}); {w['questions']} questions x {w['runs']} runs",
+        f"p95 {w['p95_ms']:.1f} ms (runs {w['p95_min']:.1f}-{w['p95_max']:.1f}); "
+        f"{w['questions']} questions x {w['runs']} runs",
         "  one warm ask, median ms: " + ", ".join(f"{k} {v:.2f}" for k, v in r["stages_ms"].items()),
-        f"  add one article      median {a['median']:.2f} s (min {a['min']:.2f}, max {a['max']:.2f}; {a['n']} articles)",
-        f"  cold `assistant ask` median {c['median']:.2f} s (min {c['min']:.2f}, max {c['max']:.2f}; {c['n']} processes)",
+        f"  add one article      median {a['median']:.2f} s (min {a['min']:.2f}, max {a['max']:.2f}; "
+        f"{a['n']} articles)",
+        f"  cold `assistant ask` median {c['median']:.2f} s (min {c['min']:.2f}, max {c['max']:.2f}; "
+        f"{c['n']} processes)",
         f"  peak RSS serving     {r['serving_peak_mb']:.0f} MB",
         f"  machine load average (1, 5, 15 min) before: {', '.join(f'{x:.1f}' for x in r['load'])}; "
         f"after: {', '.join(f'{x:.1f}' for x in os.getloadavg())} (other processes slow every figure)",

@@ -50,7 +50,8 @@ def measure(bot, questions: list[str], runs: int) -> dict:
         medians.append(m.median(times))
         p95s.append(m.percentile(times, 95))
     return {"median_ms": m.median(medians), "median_min": min(medians), "median_max": max(medians),
-            "p95_ms": m.median(p95s), "p95_min": min(p95s), "p95_max": max(p95s), "runs": runs, "questions": len(questions)}
+            "p95_ms": m.median(p95s), "p95_min": min(p95s), "p95_max": max(p95s),
+            "runs": runs, "questions": len(questions)}
 
 
 def child_env() -> dict[str, str]:

@@ -157,7 +157,8 @@ def build(bbc, n: int, out: Path, approximate_above: int, questions: np.ndarray)
     sentences = np.asarray(bbc.vectors, dtype=np.float32)[rng.choice(len(bbc.units), QUERIES, replace=False)]
     by_question = recall(dense, vectors, questions)
     return {"rows": rows, "copies": copies, "index": describe(dense), **times, **recall(dense, vectors, sentences),
-            "questions": {k: by_question[k] for k in ("recall_at_10", "recall_at_10_rescored", "queries", "nprobe_sweep")}}
+            "questions": {k: by_question[k] for k in ("recall_at_10", "recall_at_10_rescored",
+                                                      "queries", "nprobe_sweep")}}
 
 
 def serve(bbc_index: str, out: str, questions: list[str], runs: int) -> dict:
@@ -178,7 +179,8 @@ def serve(bbc_index: str, out: str, questions: list[str], runs: int) -> dict:
     meta = json.loads((Path(out) / "scale.json").read_text(encoding="utf-8"))
     copies, rows = meta["copies"], meta["rows"]
     articles = [a.model_copy(update={"id": f"{a.id}-{j}"}) for j in range(copies) for a in bbc.articles]
-    units = np.concatenate([bbc.units + np.array([j * len(bbc.articles), 0], dtype=np.int32) for j in range(copies)])[:rows]
+    units = np.concatenate([bbc.units + np.array([j * len(bbc.articles), 0], dtype=np.int32)
+                            for j in range(copies)])[:rows]
     articles = articles[: int(units[-1, 0]) + 1]
     vectors = np.load(Path(out) / "vectors.npy", allow_pickle=False, mmap_mode="r")
     data = IndexData(articles, units, vectors, faiss.read_index(str(Path(out) / "dense.faiss")),
@@ -201,7 +203,8 @@ def main(args) -> int:
     questions = bbc_questions(Path(args.bbc))
     asked = np.stack([embedder.encode_query(q) for q in questions])
     result = build(bbc, args.scale, out, min(settings.approximate_above, args.scale - 1), asked)
-    command = [sys.executable, "-m", "assistant.bench.scale", str(bbc_index), str(out), json.dumps(questions), str(args.runs)]
+    command = [sys.executable, "-m", "assistant.bench.scale", str(bbc_index),
+               str(out), json.dumps(questions), str(args.runs)]
     done = subprocess.run(command, env=child_env(), capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"serving process failed: {done.stderr[-800:]}")
@@ -210,7 +213,8 @@ def main(args) -> int:
     w = result["warm"]
     print(f"== synthetic {result['rows']:,} sentences ({result['copies']} perturbed BBC copies), {result['index']}")
     print(f"  build: vectors {result['vectors_s']:.1f} s, dense index {result['dense_index_s']:.1f} s, "
-          f"BM25 {result['bm25_s']:.1f} s, save {result['save_s']:.1f} s; build peak RSS {result['build_peak_mb']:.0f} MB")
+          f"BM25 {result['bm25_s']:.1f} s, save {result['save_s']:.1f} s; "
+          f"build peak RSS {result['build_peak_mb']:.0f} MB")
     for label, r in (("BBC sentences as queries", result), ("BBC headline questions", result["questions"])):
         print(f"  recall@10 vs exact, {label} ({r['queries']}): index alone {r['recall_at_10']:.3f}, "
               f"after ask's exact re-scoring of 100 candidates {r['recall_at_10_rescored']:.3f}")

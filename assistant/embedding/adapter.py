@@ -109,7 +109,8 @@ class Adapter:
                 for n, (a, b) in layers.items():
                     if a.ndim != 2 or b.ndim != 2 or a.shape[0] != b.shape[1]:
                         raise ValueError(f"{n}: A {a.shape} and B {b.shape} are not a low-rank pair")
-                    if a.dtype.kind != "f" or b.dtype.kind != "f" or not (np.isfinite(a).all() and np.isfinite(b).all()):
+                    if a.dtype.kind != "f" or b.dtype.kind != "f" or not (np.isfinite(a).all()
+                                                                          and np.isfinite(b).all()):
                         raise ValueError(f"{n}: A and B must hold finite floats")
                 scale = float(z["scale"])
                 if not np.isfinite(scale):

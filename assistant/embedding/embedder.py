@@ -73,7 +73,8 @@ def resolve_model(model: str) -> tuple[Path | str, str]:
         raise ModelMissingError(str(folder), "model.safetensors is missing")
     actual = file_sha256(weights)
     if actual != BUNDLED_MODEL_SHA256:
-        raise ModelMissingError(str(weights), f"sha256 is {actual[:12]}..., expected {BUNDLED_MODEL_SHA256[:12]}... (the file is damaged or replaced)")
+        raise ModelMissingError(str(weights), f"sha256 is {actual[:12]}..., expected {BUNDLED_MODEL_SHA256[:12]}... "
+                                              "(the file is damaged or replaced)")
     return folder, actual
 
 

@@ -105,7 +105,8 @@ class LightEncoder:
 
     def _transpose_weights(self) -> None:
         # Stored as (out, in) like torch.nn.Linear; keep (in, out) copies so x @ W needs no transpose per call.
-        for key in [k for k in self._w if k.endswith("dense.weight") or k.endswith(("query.weight", "key.weight", "value.weight"))]:
+        for key in [k for k in self._w
+                    if k.endswith("dense.weight") or k.endswith(("query.weight", "key.weight", "value.weight"))]:
             self._w[key] = np.ascontiguousarray(self._w[key].T)
 
     def _linear(self, x: np.ndarray, name: str) -> np.ndarray:
@@ -118,7 +119,8 @@ class LightEncoder:
         size = dim // self._heads
 
         def heads(name: str) -> np.ndarray:
-            return self._linear(x, f"{prefix}.attention.self.{name}").reshape(batch, seq, self._heads, size).transpose(0, 2, 1, 3)
+            return (self._linear(x, f"{prefix}.attention.self.{name}").reshape(batch, seq, self._heads, size)
+                    .transpose(0, 2, 1, 3))
 
         q, k, v = heads("query"), heads("key"), heads("value")
         scores = q @ k.transpose(0, 1, 3, 2) / math.sqrt(size) + mask[:, None, None, :]
@@ -132,7 +134,8 @@ class LightEncoder:
         x = _layer_norm(attended + x, self._w[f"{p}.attention.output.LayerNorm.weight"],
                         self._w[f"{p}.attention.output.LayerNorm.bias"], self._eps)
         hidden = self._linear(_gelu(self._linear(x, f"{p}.intermediate.dense")), f"{p}.output.dense")
-        return _layer_norm(hidden + x, self._w[f"{p}.output.LayerNorm.weight"], self._w[f"{p}.output.LayerNorm.bias"], self._eps)
+        return _layer_norm(hidden + x, self._w[f"{p}.output.LayerNorm.weight"],
+                           self._w[f"{p}.output.LayerNorm.bias"], self._eps)
 
     def _tokens(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         encodings = self._tokenizer.encode_batch(texts)

@@ -3,7 +3,8 @@
 Each loader validates as it reads and names the file, line and field of a bad
 row. Example:
 
-    >>> rows = load_jsonl_rows(["{\\"question\\": \\"Who?\\", \\"answerable\\": false, \\"gold\\": []}"], "x.jsonl", SeedCase)
+    >>> rows = load_jsonl_rows(["{\\"question\\": \\"Who?\\", \\"answerable\\": false, \\"gold\\": []}"],
+    ...                        "x.jsonl", SeedCase)
     >>> rows[0].answerable
     False
 """
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, PrivateAttr, StrictBool, ValidationError, field_validator
 
 from assistant.errors import DatasetError
@@ -81,7 +83,8 @@ def _check_case(row: SeedCase, number: int, name: str, earlier: list) -> None:
     if row.answerable and not row.gold:
         raise DatasetError(f"{name} line {number}: field 'gold': an answerable question needs at least one gold text.")
     if row.id and any(other.id == row.id for other in earlier):
-        raise DatasetError(f"{name} line {number}: field 'id': {row.id!r} is used by an earlier line; ids must be unique.")
+        raise DatasetError(f"{name} line {number}: field 'id': {row.id!r} is used by an earlier line; "
+                           "ids must be unique.")
 
 
 def load_jsonl(path: str | Path, model: type[BaseModel]) -> list:
@@ -121,9 +124,15 @@ def load_squad(path: str | Path) -> list[SquadArticle]:
             base = len(text)
             text += p["context"].replace("\n", " ") + "\n\n"
             for q in p["qas"]:
-                spans = [(base + x["answer_start"], base + x["answer_start"] + len(x["text"])) for x in q.get("answers", [])]
+                spans = [(base + x["answer_start"], base + x["answer_start"] + len(x["text"]))
+                         for x in q.get("answers", [])]
                 questions.append(SquadQuestion(q["id"], q["question"], not q.get("is_impossible", False), spans))
         articles.append(SquadArticle(a["title"], text, questions))
     if not articles:
         raise DatasetError(f"{path} has no 'data' articles; is it a SQuAD 2.0 file?")
     return articles
+
+
+def gold_mask(bounds: list[tuple[int, int]], answers: list[tuple[int, int]]) -> np.ndarray:
+    """Per (start, end) of a sentence, whether it contains one of the gold ``answers`` spans."""
+    return np.array([any(lo <= s and e <= hi for s, e in answers) for lo, hi in bounds], dtype=bool)

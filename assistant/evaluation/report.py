@@ -46,6 +46,7 @@ def write_report(root: Path, suite: str, command: str, summary: dict, rows: list
     (folder / "per_question.json").write_text(json.dumps(finite(rows), indent=1, ensure_ascii=False, default=str),
                                               encoding="utf-8")
     (folder / "summary.json").write_text(json.dumps(finite(summary), indent=2, default=str), encoding="utf-8")
-    text = f"# Evaluation: {suite}\n\nCommand: `{command}`\n\nDate: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n\n{body}\n"
+    text = (f"# Evaluation: {suite}\n\nCommand: `{command}`\n\n"
+            f"Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n\n{body}\n")
     (folder / "report.md").write_text(text, encoding="utf-8")
     return folder

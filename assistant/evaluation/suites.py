@@ -6,9 +6,10 @@ import json
 import sys
 from pathlib import Path
 
-from assistant.evaluation import squad as runner
+from assistant.evaluation import attribution, seed, squad
 from assistant.evaluation.plots import plot_coverage, plot_hits
 from assistant.evaluation.report import finite, markdown_table, write_report
+from assistant.training.calibration import write_shipped_models
 
 SEED = "eval/seed.jsonl"
 ATTRIBUTION = "eval/attribution.jsonl"
@@ -22,7 +23,8 @@ def _squad_body(summary: dict, cols: list[str]) -> str:
     return "\n\n".join([
         "Sentence hit@k: the highlighted answer sentence of the k-th quote contains a gold answer span. "
         "The shipped method (hybrid) is scored leave-one-article-out: each article embedded with an adapter and "
-        "ranked with a ranker fitted on the other articles only. dense_base: dense-only with the plain model (no adapter).",
+        "ranked with a ranker fitted on the other articles only. "
+        "dense_base: dense-only with the plain model (no adapter).",
         markdown_table(summary["methods"], cols),
         markdown_table({"hybrid": summary["methods"]["hybrid"]}, ["quote_hit@1", "median_quote_chars"]),
         f"Verbatim rate over every returned quote: {summary['verbatim_rate']:.3f}",
@@ -32,51 +34,61 @@ def _squad_body(summary: dict, cols: list[str]) -> str:
     ])
 
 
-def main(args) -> int:
+def _seed(args, settings) -> tuple[dict, str, dict]:
     from assistant.api import Assistant
+
+    bot = Assistant.from_paths(args.corpus or ["corpus/"], index_dir=args.index, settings=settings)
+    result = seed.run_seed(args.path or SEED, bot)
+    shown = {k: v for k, v in result["summary"].items() if k != "accuracy_coverage"}
+    body = "```json\n" + json.dumps(finite(shown), indent=2) + "\n```\n\n![accuracy vs coverage](accuracy_coverage.png)"
+    plots = {"accuracy_coverage.png":
+             lambda path: plot_coverage({args.suite: result["summary"]["accuracy_coverage"]}, path)}
+    return result, body, plots
+
+
+def _attribution(args, settings) -> tuple[dict, str, dict]:
+    result = attribution.run_attribution(args.path or ATTRIBUTION, [Path("."), Path(args.data_root)])
+    bbc = Path(args.data_root) / "bbc"
+    if bbc.is_dir() and args.timing_runs > 0:  # attribution runs at ingest, so its speed is part of the suite
+        from assistant.bench.bench import ingest_seconds
+
+        timing = ingest_seconds(bbc, runs=args.timing_runs)
+        result["summary"]["attribution_seconds_bbc"] = {
+            "median": round(timing["seconds"], 2), "min": round(timing["min"], 2),
+            "max": round(timing["max"], 2), "runs": timing["runs"]}
+        result["summary"]["bbc_articles"] = timing["articles"]
+    return result, "```json\n" + json.dumps(finite(result["summary"]), indent=2) + "\n```", {}
+
+
+def _squad(args, settings) -> tuple[dict, str, dict]:
+    raw = squad.run_squad(args.path, settings, args.limit, progress=settings.progress, fit=args.fit,
+                          adapters=Path(args.adapters))
+    summary = squad.summarise_squad(raw)
+    if args.fit:
+        write_shipped_models(raw)
+    cols = ["hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10", "latency_median_ms", "latency_p95_ms"]
+    plots = {"hit_by_method.png": lambda path: plot_hits(summary["methods"], path),
+             "accuracy_coverage.png": lambda path: plot_coverage(
+                 {"shipped (leave-one-article-out)": summary["accuracy_coverage"]}, path)}
+    return {"rows": raw["rows"], "summary": summary}, _squad_body(summary, cols), plots
+
+
+SUITES = {"seed": _seed, "cases": _seed, "attribution": _attribution, "squad2": _squad}
+NEEDS_PATH = {"cases": "--suite cases needs --path FILE.jsonl (your labelled questions; see docs/evaluation.md)",
+              "squad2": "--suite squad2 needs --path FILE.json (a SQuAD 2.0 file)"}
+
+
+def main(args) -> int:
+    """Run ``args.suite``, write its report folder (summary, rows, plots) and print the summary."""
     from assistant.settings import Settings
 
     settings = Settings.from_env(progress=not args.quiet)
-    if args.suite == "cases" and not args.path:
-        print("error: --suite cases needs --path FILE.jsonl (your labelled questions; see README \"Evaluation suite\")",
-              file=sys.stderr)
+    if args.suite in NEEDS_PATH and not args.path:
+        print(f"error: {NEEDS_PATH[args.suite]}", file=sys.stderr)
         return 2
-    if args.suite in ("seed", "cases"):
-        bot = Assistant.from_paths(args.corpus or ["corpus/"], index_dir=args.index, settings=settings)
-        result = runner.run_seed(args.path or SEED, bot)
-        shown = {k: v for k, v in result["summary"].items() if k != "accuracy_coverage"}
-        body = "```json\n" + json.dumps(finite(shown), indent=2) + "\n```\n\n![accuracy vs coverage](accuracy_coverage.png)"
-        plots = {"accuracy_coverage.png": lambda path: plot_coverage(
-            {args.suite: result["summary"]["accuracy_coverage"]}, path)}
-    elif args.suite == "attribution":
-        result = runner.run_attribution(args.path or ATTRIBUTION, [Path("."), Path(args.data_root)])
-        bbc = Path(args.data_root) / "bbc"
-        if bbc.is_dir() and args.timing_runs > 0:  # attribution runs at ingest, so its speed is part of the suite
-            from assistant.bench.bench import ingest_seconds
-
-            timing = ingest_seconds(bbc, runs=args.timing_runs)
-            result["summary"]["attribution_seconds_bbc"] = {
-                "median": round(timing["seconds"], 2), "min": round(timing["min"], 2),
-                "max": round(timing["max"], 2), "runs": timing["runs"]}
-            result["summary"]["bbc_articles"] = timing["articles"]
-        body = "```json\n" + json.dumps(finite(result["summary"]), indent=2) + "\n```"
-        plots = {}
-    else:
-        if not args.path:
-            print("error: --suite squad2 needs --path FILE.json (a SQuAD 2.0 file)", file=sys.stderr)
-            return 2
-        raw = runner.run_squad(args.path, settings, args.limit, progress=settings.progress, fit=args.fit,
-                               adapters=Path(args.adapters))
-        summary = runner.summarise_squad(raw)
-        if args.fit:
-            runner.write_shipped_models(raw)
-        result = {"rows": raw["rows"], "summary": summary}
-        cols = ["hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10", "latency_median_ms", "latency_p95_ms"]
-        body = _squad_body(summary, cols)
-        plots = {"hit_by_method.png": lambda path: plot_hits(summary["methods"], path),
-                 "accuracy_coverage.png": lambda path: plot_coverage(
-                     {"shipped (leave-one-article-out)": summary["accuracy_coverage"]}, path)}
-    tag = Path(args.path).stem if args.suite == "cases" else f"limit{args.limit}" if args.suite == "squad2" and args.limit else ""
+    result, body, plots = SUITES[args.suite](args, settings)
+    tag = (Path(args.path).stem if args.suite == "cases"
+           else f"limit{args.limit}" if args.suite == "squad2" and args.limit else "")
     folder = write_report(Path(args.reports), args.suite, _command(), result["summary"], result["rows"], body, tag)
     for name, draw in plots.items():
         draw(folder / name)

@@ -114,7 +114,8 @@ def fetch(url: str, settings) -> Page:
                 current = urljoin(current, response.getheader("Location"))
                 continue
             if response.status != 200:
-                raise FetchError(url, f"the server answered HTTP {response.status} {response.reason}. Check the address in a browser.")
+                raise FetchError(url, f"the server answered HTTP {response.status} {response.reason}. "
+                                      "Check the address in a browser.")
             return _read_page(url, current, response, settings, deadline)
         finally:
             conn.close()
@@ -162,9 +163,11 @@ def _read_page(url: str, final: str, response, settings, deadline: float) -> Pag
         while chunk := response.read(_CHUNK):
             body += chunk
             if len(body) > limit:
-                raise FetchError(url, f"the page is over the {limit:,}-byte limit (raise ASSISTANT_FETCH_MAX_BYTES to allow it).")
+                raise FetchError(url, f"the page is over the {limit:,}-byte limit "
+                                      "(raise ASSISTANT_FETCH_MAX_BYTES to allow it).")
             if time.monotonic() > deadline:
-                raise FetchError(url, f"the download took longer than {settings.fetch_timeout:g} s. Try again, or save the page and upload it.")
+                raise FetchError(url, f"the download took longer than {settings.fetch_timeout:g} s. "
+                                      "Try again, or save the page and upload it.")
     except (OSError, http.client.HTTPException) as exc:
         raise FetchError(url, _network_reason(exc)) from None
     return Page(final, media, charset, bytes(body))

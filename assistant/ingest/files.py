@@ -30,10 +30,12 @@ from assistant.types import Article, Sentence
 
 ARTICLE_SUFFIXES = (".txt", ".md")
 DEFAULT_MAX_BYTES = 20_000_000
-_BINARY_MAGIC = {b"%PDF": "a PDF", b"\x89PNG": "a PNG image", b"PK\x03\x04": "a zip archive", b"\xff\xd8\xff": "a JPEG image", b"GIF8": "a GIF image"}
+_BINARY_MAGIC = {b"%PDF": "a PDF", b"\x89PNG": "a PNG image", b"PK\x03\x04": "a zip archive",
+                 b"\xff\xd8\xff": "a JPEG image", b"GIF8": "a GIF image"}
 
 _SHORTCODE = re.compile(r"\[/?[A-Za-z_][\w-]*(?:\s[^\[\]\n]*=[^\[\]\n]*)?\](?!\()")
-_READ_MORE = re.compile(r"[ \t\u00a0]*(?:[–—-][ \t\u00a0]*)?\b(?:READ MORE|Read More|Read more)\b[ \t\u00a0]*[:.…»>]*[ \t\u00a0]*$", re.M)
+_READ_MORE = re.compile(r"[ \t\u00a0]*(?:[–—-][ \t\u00a0]*)?\b(?:READ MORE|Read More|Read more)\b"
+                        r"[ \t\u00a0]*[:.…»>]*[ \t\u00a0]*$", re.M)
 _FOOTER_LINE = re.compile(r"^[^\n]{0,200}?(?:©|\(c\)|\bCopyright\b|\bAll rights reserved\b)[^\n]{0,200}$", re.M | re.I)
 _PUBLISHER = re.compile(r"©\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?\s*)?([^\n.,©]+?)\s*(?:[.,]|\bAll rights\b|$)")
 
@@ -64,7 +66,8 @@ def decode_bytes(data: bytes, name: str) -> str:
             try:
                 return data.decode(codec)
             except UnicodeDecodeError as exc:
-                raise UnreadableFileError(name, f"it starts with a {codec} mark but does not decode ({exc.reason})") from None
+                raise UnreadableFileError(name, f"it starts with a {codec} mark "
+                                                f"but does not decode ({exc.reason})") from None
     if b"\x00" in data:
         raise UnreadableFileError(name, "it contains NUL bytes, so it is binary, not text")
     try:
@@ -127,7 +130,8 @@ def _is_covered(span: tuple[int, int], text: str, boilerplate: list[tuple[int, i
     return not "".join(chars).strip()
 
 
-def split_title_and_paragraphs(text: str, boilerplate: list[tuple[int, int]]) -> tuple[tuple[int, int], list[tuple[int, int]]]:
+def split_title_and_paragraphs(text: str,
+                               boilerplate: list[tuple[int, int]]) -> tuple[tuple[int, int], list[tuple[int, int]]]:
     """The title line's span and the body paragraphs' spans."""
     blocks = _blocks(text)
     if not blocks:
@@ -138,7 +142,8 @@ def split_title_and_paragraphs(text: str, boilerplate: list[tuple[int, int]]) ->
         title, rest = (first_s, first_e), blocks[1:]
     else:
         title = (first_s, line_end)
-        rest = [(line_end + 1 + (len(text[line_end + 1 : first_e]) - len(text[line_end + 1 : first_e].lstrip())), first_e)] + blocks[1:]
+        rest = [(line_end + 1 + (len(text[line_end + 1 : first_e]) - len(text[line_end + 1 : first_e].lstrip())),
+                 first_e)] + blocks[1:]
     body = [b for b in rest if not _is_covered(b, text, boilerplate)]
     return title, body
 
@@ -166,7 +171,8 @@ def article_from_text(
     publisher = meta.publisher or publisher_from_footer(text, boilerplate)
     spans = sentence_spans(text, paragraphs, boilerplate)
     if not spans:  # an article nobody could ever be quoted from would sit in the index unseen
-        raise EmptyArticleError(source_path or "<text>", "it has no sentence to quote besides its title line and boilerplate")
+        raise EmptyArticleError(source_path or "<text>",
+                                "it has no sentence to quote besides its title line and boilerplate")
     attributions = attribute_sentences(text, spans, publisher)
     sentences = []
     for (s, e), attribution in zip(spans, attributions):
@@ -199,7 +205,8 @@ def read_sidecar(path: Path) -> Sidecar | None:
     except ValidationError as exc:
         err = exc.errors()[0]
         field = ".".join(str(p) for p in err["loc"])
-        raise SidecarError(str(side), f"field {field!r}: {err['msg']} (allowed fields: {', '.join(Sidecar.model_fields)})") from None
+        raise SidecarError(str(side), f"field {field!r}: {err['msg']} "
+                                      f"(allowed fields: {', '.join(Sidecar.model_fields)})") from None
 
 
 def read_article(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Article:

@@ -111,7 +111,8 @@ def candidate_rows(dense_index: faiss.Index, paragraph_of_row: np.ndarray, query
                    vectors: np.ndarray | None = None) -> np.ndarray:
     """Dense and BM25 top candidates (per ``params.method``), plus their
     same-paragraph neighbours for the methods that look at neighbours."""
-    d_rows = dense_candidates(dense_index, query, params.candidates, allowed, vectors) if params.method != "bm25" else []
+    d_rows = (dense_candidates(dense_index, query, params.candidates, allowed, vectors)
+              if params.method != "bm25" else [])
     b_rows = top_rows(bm25_all, params.candidates, allowed) if params.method != "dense" else []
     rows = np.union1d(np.asarray(d_rows, dtype=np.int64), np.asarray(b_rows, dtype=np.int64))
     if params.method in ("hybrid", "weighted") and len(rows):

@@ -32,8 +32,10 @@ FEATURES = ("cosine", "cosine_minmax", "bm25_share", "neighbour_fused", "type_ma
 
 
 _TYPES = (
-    ("number", re.compile(r"\bhow (many|much|long|far|old|large|big|often)\b|\bwhat (percentage|number|amount|proportion)\b")),
-    ("time", re.compile(r"\bwhen\b|\bwhat (year|century|decade|date|time|period|month|day)\b|\bin which (year|century)\b")),
+    ("number", re.compile(r"\bhow (many|much|long|far|old|large|big|often)\b"
+                          r"|\bwhat (percentage|number|amount|proportion)\b")),
+    ("time", re.compile(r"\bwhen\b|\bwhat (year|century|decade|date|time|period|month|day)\b"
+                        r"|\bin which (year|century)\b")),
     ("person", re.compile(r"\bwho(m|se)?\b")),
 )
 

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from assistant.errors import HistoryError
 from assistant.types import Answer
 
-_BACKREF = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|it|its|this|that|these|those|else|more|again|also|too|further)\b", re.I)
+_BACKREF = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|it|its|this|that|these|those|else|more|again|"
+                      r"also|too|further)\b", re.I)
 
 
 @dataclass(frozen=True)

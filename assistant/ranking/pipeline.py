@@ -13,7 +13,8 @@ Example:
     >>> from assistant.ingest.files import article_from_text
     >>> from assistant.store.build import build_index
     >>> from assistant.store.snapshot import Snapshot
-    >>> snap = Snapshot.of(build_index([article_from_text("T\\n\\nThe cat sat. A dog ran.")], FakeEmbedder(), progress=False))
+    >>> snap = Snapshot.of(build_index([article_from_text("T\\n\\nThe cat sat. A dog ran.")], FakeEmbedder(),
+    ...                                progress=False))
     >>> engine = Engine(FakeEmbedder())
     >>> engine.answer(snap, make_query(snap, engine.embedder, "Where did the cat sit?"), top_k=1).quotes[0].text
     'The cat sat.'

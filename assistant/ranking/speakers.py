@@ -26,8 +26,8 @@ _SPEECH = re.compile(r"\b(say|says|said|saying|tell|tells|told|claim\w*|accordin
                      r"add|added|quot\w*|insist\w*|believ\w*|suggest\w*|repl\w*|statement|interview|remark\w*|"
                      r"speak\w*|spoke|explain\w*|admit\w*|deni\w*|deny)\b", re.I)
 # Questions about the outlet's own view ("what does the writer suggest ...").
-_WRITER = re.compile(r"\b(writer|author|columnist|editorial|op-ed|the (outlet|publisher)(’s|'s) (own )?(view|opinion))\b",
-                     re.I)
+_WRITER = re.compile(r"\b(writer|author|columnist|editorial|op-ed|"
+                     r"the (outlet|publisher)(’s|'s) (own )?(view|opinion))\b", re.I)
 
 
 def asked_names(question: str, speaker: str | None) -> set[str]:

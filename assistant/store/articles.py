@@ -77,7 +77,8 @@ class ArticleStore(Sequence):
 
     def extended(self, new: list[Article]) -> "ArticleStore":
         """A store with ``new`` appended (this one is unchanged; the parse cache is shared)."""
-        return ArticleStore(self._buffer, self._starts, self.ids + [a.id for a in new], self._extra + list(new), self._cache)
+        return ArticleStore(self._buffer, self._starts, self.ids + [a.id for a in new],
+                            self._extra + list(new), self._cache)
 
     def raw_lines(self) -> bytes:
         """The stored articles' JSON lines exactly as read."""

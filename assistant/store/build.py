@@ -62,7 +62,8 @@ def paragraph_ids(articles: list[Article], first: int = 0) -> np.ndarray:
     """A paragraph id per sentence row, unique across articles (ids start at ``first``).
 
         >>> from assistant.ingest.files import article_from_text
-        >>> two = [article_from_text("T\\n\\nThe cat sat. The dog ran.\\n\\nBirds flew."), article_from_text("U\\n\\nFish swam.")]
+        >>> two = [article_from_text("T\\n\\nThe cat sat. The dog ran.\\n\\nBirds flew."),
+        ...        article_from_text("U\\n\\nFish swam.")]
         >>> paragraph_ids(two).tolist()
         [1, 1, 2, 4]
     """
@@ -90,7 +91,8 @@ def build_index(
         fresh = embedder.encode(missing, progress=progress)
         cache = {**cache, **{sentence_key(t): v for t, v in zip(missing, fresh)}}
     dim = embedder.dim
-    vectors = np.stack([cache[sentence_key(t)] for t in texts]).astype(np.float32) if texts else np.zeros((0, dim), np.float32)
+    vectors = (np.stack([cache[sentence_key(t)] for t in texts]).astype(np.float32) if texts
+               else np.zeros((0, dim), np.float32))
     dense = make_dense(vectors, approximate_above)
     return IndexData(articles, units, vectors, dense, Lexicon.build(texts), embedder.model_id, embedder.weights_sha256,
                      paragraphs=paragraph_ids(articles))
@@ -119,7 +121,8 @@ def append_articles(data: IndexData, new: list[Article], embedder: Embedder) -> 
     first_paragraph = int(old_paragraphs.max()) + 2 if len(old_paragraphs) else 0
     return IndexData(data.articles + list(new), units, vectors, extend_dense(data.dense, fresh),
                      data.lexicon.extend(texts), data.model_id, data.weights_sha256, aliases=dict(data.aliases),
-                     added=data.added + [a.id for a in new], paragraphs=np.concatenate([old_paragraphs, paragraph_ids(new, first_paragraph)]))
+                     added=data.added + [a.id for a in new],
+                     paragraphs=np.concatenate([old_paragraphs, paragraph_ids(new, first_paragraph)]))
 
 
 def embedding_cache(data: IndexData) -> dict[str, np.ndarray]:

@@ -80,7 +80,8 @@ def _write_files(data: IndexData, folder: Path) -> dict:
         for article in data.articles.appended() if stored else data.articles:
             handle.write(article.model_dump_json().encode("utf-8") + b"\n")
     np.save(folder / "units.npy", data.units, allow_pickle=False)
-    np.save(folder / "paragraphs.npy", data.paragraphs if data.paragraphs is not None else paragraph_ids(list(data.articles)),
+    np.save(folder / "paragraphs.npy",
+            data.paragraphs if data.paragraphs is not None else paragraph_ids(list(data.articles)),
             allow_pickle=False)
     np.save(folder / "vectors.npy", data.vectors, allow_pickle=False)
     if not isinstance(data.dense, faiss.IndexFlat):  # an exact index is rebuilt from vectors.npy on load:
@@ -207,7 +208,8 @@ def _read_pointer(root: Path, fix: str) -> tuple[str, str | None]:
         raise IndexCorruptError(str(root), f"file {CURRENT} cannot be read ({exc})", fix) from None
     match = _POINTER.fullmatch(raw)  # also keeps a tampered CURRENT from pointing outside the folder
     if match is None:
-        raise IndexCorruptError(str(root), f"file {CURRENT} is damaged (it holds {raw[:60]!r}, not a generation name)", fix)
+        raise IndexCorruptError(str(root),
+                                f"file {CURRENT} is damaged (it holds {raw[:60]!r}, not a generation name)", fix)
     return match.group(1), match.group(2)
 
 
@@ -229,7 +231,8 @@ def current_generation(index_dir: str | Path, fix: str) -> Path:
 
 def verify_index(index_dir: str | Path, fix: str) -> dict:
     """Check the manifest and every file's sha256; return the manifest."""
-    return _verify_generation(current_generation(index_dir, fix), index_dir, fix, _read_pointer(Path(index_dir), fix)[1])
+    return _verify_generation(current_generation(index_dir, fix), index_dir, fix,
+                              _read_pointer(Path(index_dir), fix)[1])
 
 
 def _verify_generation(folder: Path, index_dir: str | Path, fix: str, manifest_sha256: str | None = None) -> dict:
@@ -242,7 +245,8 @@ def _verify_generation(folder: Path, index_dir: str | Path, fix: str, manifest_s
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
         raise IndexCorruptError(str(index_dir), f"file {MANIFEST} has no list of files", fix)
     if manifest.get("schema_version") != SCHEMA_VERSION:
-        raise IndexStaleError(str(index_dir), f"schema version {manifest.get('schema_version')} != {SCHEMA_VERSION}", fix)
+        raise IndexStaleError(str(index_dir),
+                              f"schema version {manifest.get('schema_version')} != {SCHEMA_VERSION}", fix)
     missing = [name for name in REQUIRED_FILES if name not in manifest["files"]]
     if missing:
         raise IndexCorruptError(str(index_dir), f"file {MANIFEST} does not list {', '.join(missing)}", fix)
@@ -254,7 +258,8 @@ def _verify_generation(folder: Path, index_dir: str | Path, fix: str, manifest_s
             raise IndexCorruptError(str(index_dir), f"file {name} does not match its checksum", fix)
     for key, want in (("segmenter", SEGMENTER_VERSION), ("attribution", ATTRIBUTION_VERSION)):
         if manifest.get(key) != want:
-            raise IndexStaleError(str(index_dir), f"it was built with {key} {manifest.get(key)!r}, this version uses {want!r}", fix)
+            raise IndexStaleError(str(index_dir),
+                                  f"it was built with {key} {manifest.get(key)!r}, this version uses {want!r}", fix)
     return manifest
 
 
@@ -295,7 +300,8 @@ def _load_generation(index_dir: str | Path, pointer: tuple[str, str | None], emb
         raise IndexCorruptError(str(index_dir), f"a file could not be read ({exc})", fix) from None
     model = manifest["model"]
     if model["id"] != embedder.model_id or model["weights_sha256"] != embedder.weights_sha256:
-        raise IndexStaleError(str(index_dir), f"it was built with model {model['id']!r}, not {embedder.model_id!r}", fix)
+        raise IndexStaleError(str(index_dir),
+                              f"it was built with model {model['id']!r}, not {embedder.model_id!r}", fix)
     try:
         articles = ArticleStore.open(folder / "articles.jsonl", [a["id"] for a in manifest["articles"]])
         units = np.load(folder / "units.npy", allow_pickle=False)

@@ -44,7 +44,8 @@ def _postings(tokens: list[list[str]], vocab: dict[str, int]) -> tuple[np.ndarra
     """CSR (indptr, sorted unique token ids, counts) of tokenized sentences; grows ``vocab``."""
     ids, counts, lengths = [], [], []
     for doc in tokens:
-        uniq, tf = np.unique(np.array([vocab.setdefault(t, len(vocab)) for t in doc], dtype=np.int32), return_counts=True)
+        uniq, tf = np.unique(np.array([vocab.setdefault(t, len(vocab)) for t in doc], dtype=np.int32),
+                             return_counts=True)
         ids.append(uniq)
         counts.append(tf.astype(np.int32))
         lengths.append(len(uniq))

@@ -12,7 +12,8 @@ Example:
     >>> from assistant.settings import Settings
     >>> folder = tempfile.mkdtemp()
     >>> data = open_or_build(["corpus/"], folder, Settings(model="fake", progress=False), FakeEmbedder())
-    >>> open_or_build(["corpus/"], folder, Settings(model="fake", progress=False), FakeEmbedder()).manifest == data.manifest
+    >>> (open_or_build(["corpus/"], folder, Settings(model="fake", progress=False), FakeEmbedder()).manifest
+    ...  == data.manifest)
     True
 """
 
@@ -60,8 +61,10 @@ def open_or_build(paths: list[str | Path], index_dir: str | Path, settings: Sett
         return old
     aliases: dict[str, str] = {}
     articles = dedupe(_read_all(files, settings) + extras, aliases)
-    cache = embedding_cache(old) if old is not None else (stale_embeddings(index_dir, embedder) if not rebuild else None)
-    data = build_index(articles, embedder, cache, progress=settings.progress, approximate_above=settings.approximate_above)
+    cache = embedding_cache(old) if old is not None else (stale_embeddings(index_dir, embedder)
+                                                          if not rebuild else None)
+    data = build_index(articles, embedder, cache, progress=settings.progress,
+                       approximate_above=settings.approximate_above)
     data.aliases = aliases
     kept = {a.id for a in articles}
     data.added = [a.id for a in extras if a.id in kept]
@@ -79,7 +82,8 @@ def in_memory(paths: list[str | Path], settings: Settings, embedder: Embedder, a
 
 def of_articles(articles: list[Article], settings: Settings, embedder: Embedder) -> IndexData:
     """An in-memory index of already-built articles (the same text twice is indexed once)."""
-    return build_index(dedupe(articles), embedder, progress=settings.progress, approximate_above=settings.approximate_above)
+    return build_index(dedupe(articles), embedder, progress=settings.progress,
+                       approximate_above=settings.approximate_above)
 
 
 def add_articles(snapshot: Snapshot, new: list[Article], embedder: Embedder, index_dir: str | Path | None) -> Snapshot:

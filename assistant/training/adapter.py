@@ -24,10 +24,14 @@ Example:
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from assistant.evaluation.datasets import gold_mask
+from assistant.types import Article
 
 from assistant.embedding.adapter import Adapter
 
@@ -138,3 +142,53 @@ def fit_adapter(examples: list[Example], model_dir: Path, trained_on: list[str],
             "null_negatives": NULL_NEGATIVES, "threshold": round(float(threshold.detach()), 6),
             "seed": seed, "titles": sorted(titles)}
     return Adapter(layers, LORA_SCALE, tuple(sorted(trained_on)), meta)
+
+
+def fold_path(folder: Path, title: str) -> Path:
+    """Named by title, so the other half of a split article finds it too."""
+    return folder / f"without-{re.sub(r'[^A-Za-z0-9]+', '-', title).strip('-')[:80] or 'untitled'}.npz"
+
+
+def held_back(questions) -> list:
+    """Every second unanswerable question (odd positions among them, in file order):
+    no adapter trains on these, so asked of other articles they check the
+    off-article rejection with questions the model never saw."""
+    return [q for q in questions if not q.answerable][1::2]
+
+
+def adapter_examples(article: Article, questions, embedder) -> list[Example]:
+    """(question, gold sentence, hard negatives) for every answerable question whose
+    gold answer lies inside one sentence, and (question, none, closest sentences)
+    for the unanswerable ones not ``held_back``; neighbours by the base model's cosine."""
+    texts = [s.text for s in article.sentences]
+    vectors = embedder.encode(texts)
+    bounds = [(s.start, s.end) for s in article.sentences]
+    kept_back = {q.id for q in held_back(questions)}
+    out = []
+    for q in questions:
+        gold = gold_mask(bounds, q.answers if q.answerable else [])
+        if gold.any():
+            negatives = hard_negatives(vectors, embedder.encode_query(q.question), gold)
+            out.append(Example(q.question, texts[int(np.argmax(gold))], tuple(texts[i] for i in negatives)))
+        elif not q.answerable and q.id not in kept_back:
+            closest = hard_negatives(vectors, embedder.encode_query(q.question), gold, NULL_NEGATIVES)
+            out.append(Example(q.question, None, tuple(texts[i] for i in closest)))
+    return out
+
+
+def fit_adapters(articles: list[Article], questions: list, embedder, folder: Path, progress: bool) -> Adapter:
+    """Train one adapter per held-out article (written to ``folder``) and one on
+    every article (returned: ``write_shipped_models`` ships it)."""
+    from assistant.embedding.embedder import bundled_model_dir
+
+    examples = [adapter_examples(a, qs, embedder) for a, qs in zip(articles, questions)]
+    folder.mkdir(parents=True, exist_ok=True)
+    for held, article in enumerate(articles):
+        train = [e for j, part in enumerate(examples) if j != held for e in part]
+        others = [a for j, a in enumerate(articles) if j != held]
+        fold = fit_adapter(train, bundled_model_dir(), [a.id for a in others], progress=progress,
+                           description=f"adapter {held + 1}/{len(articles)} without {article.title[:20]}",
+                           titles=[a.title for a in others])
+        fold.save(fold_path(folder, article.title))
+    return fit_adapter([e for part in examples for e in part], bundled_model_dir(), [a.id for a in articles],
+                       progress=progress, description="adapter on every article", titles=[a.title for a in articles])

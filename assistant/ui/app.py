@@ -12,7 +12,8 @@ Please try again." at once instead of waiting without end).
 
 Example:
     >>> from assistant.embedding.embedder import FakeEmbedder
-    >>> bot = Assistant.from_paths(["corpus/"], settings=Settings(model="fake", progress=False), embedder=FakeEmbedder())
+    >>> bot = Assistant.from_paths(["corpus/"], settings=Settings(model="fake", progress=False),
+    ...                            embedder=FakeEmbedder())
     >>> demo = build(bot)              # nothing is served until launch()
     >>> sorted(d["api_name"] for d in demo.config["dependencies"] if d["api_name"] in ("ask", "add_url"))
     ['add_url', 'ask']
@@ -54,7 +55,8 @@ const show = (target) => {
   const para = target.closest('.reader-para') || target;
   para.classList.add('flash'); setTimeout(() => para.classList.remove('flash'), 1500);
 };
-const settle = () => { const b = box(); if (b) show(b.querySelector('.reader-para.focus') || b.querySelector('mark.first') || b.querySelector('mark')); };
+const settle = () => { const b = box(); if (b) show(b.querySelector('.reader-para.focus') || \
+b.querySelector('mark.first') || b.querySelector('mark')); };
 watch('value', settle); settle();
 if (window.__readerClick) document.removeEventListener('click', window.__readerClick, true);
 window.__readerClick = (ev) => {
@@ -89,7 +91,8 @@ def build(bot: Assistant):
                     box = gr.Textbox(placeholder="Ask a question, e.g. Who did Zuckerberg call?", show_label=False,
                                      scale=5, max_length=bot.settings.max_question_chars, submit_btn=False)
                     send = gr.Button("Ask", variant="primary", scale=1, min_width=80)
-                examples = gr.Dataset(components=[box], samples=[[q] for q in EXAMPLES], label="Example questions (seed article)",
+                examples = gr.Dataset(components=[box], samples=[[q] for q in EXAMPLES],
+                                      label="Example questions (seed article)",
                                       type="values", samples_per_page=len(EXAMPLES))
                 with gr.Row():
                     clear = gr.Button("Clear chat", size="sm")

@@ -9,7 +9,8 @@ message in the chat, and a failed upload or fetch leaves the index as it was.
 Example:
     >>> from assistant import Settings
     >>> from assistant.embedding.embedder import FakeEmbedder
-    >>> bot = Assistant.from_paths(["corpus/"], settings=Settings(model="fake", progress=False), embedder=FakeEmbedder())
+    >>> bot = Assistant.from_paths(["corpus/"], settings=Settings(model="fake", progress=False),
+    ...                            embedder=FakeEmbedder())
     >>> chat, box, reader, answers, shown = Handlers(bot).ask("   ", [], ALL, [], None)
     >>> chat[-1]["content"].startswith("⚠️ The question is empty")
     True
@@ -39,7 +40,8 @@ EXAMPLES = [
     "What else did he say?",
     "How much did the Trump campaign spend on Facebook ads?",
 ]
-UNEXPECTED = "Something went wrong on our side (it is logged). Your articles and this chat are unchanged; please try again."
+UNEXPECTED = ("Something went wrong on our side (it is logged). "
+              "Your articles and this chat are unchanged; please try again.")
 
 
 class Handlers:

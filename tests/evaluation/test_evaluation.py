@@ -1,0 +1,92 @@
+"""The evaluation's data sets, case files and accuracy-coverage plots (metrics: test_metrics.py)."""
+
+import pytest
+
+from assistant.evaluation.datasets import DatasetError, SeedCase, load_jsonl_rows, load_squad
+from tests.conftest import ROOT, SQUAD
+
+
+def test_dataset_errors_name_line_and_field():
+    with pytest.raises(DatasetError, match="line 2: field 'answerable'"):
+        load_jsonl_rows(['{"question": "a", "answerable": false}', '{"question": "b"}'], "f.jsonl", SeedCase)
+    with pytest.raises(DatasetError, match="line 1: not valid JSON"):
+        load_jsonl_rows(["{oops"], "f.jsonl", SeedCase)
+    with pytest.raises(DatasetError, match="field 'gold'"):
+        load_jsonl_rows(['{"question": "a", "answerable": true, "gold": []}'], "f.jsonl", SeedCase)
+
+
+def test_seed_questions_gold_sentences_are_in_the_article():
+    cases = load_jsonl_rows((ROOT / "eval" / "seed.jsonl").read_text(encoding="utf-8").splitlines(), "seed", SeedCase)
+    text = (ROOT / "corpus" / "zuckerberg-trump-call-true-pundit.txt").read_text(encoding="utf-8")
+    assert len(cases) >= 30 and sum(not c.answerable for c in cases) >= 10
+    assert all(g in text for c in cases for g in c.gold)
+
+
+def test_squad_gold_spans_point_at_answers():
+    import json
+
+    raw = json.loads(SQUAD.read_text(encoding="utf-8"))
+    article = load_squad(SQUAD)[0]
+    first = raw["data"][0]["paragraphs"][0]["qas"]
+    answerable = next(q for q in first if not q["is_impossible"])
+    mine = next(q for q in article.questions if q.id == answerable["id"])
+    s, e = mine.answers[0]
+    assert article.text[s:e] == answerable["answers"][0]["text"]
+
+
+def test_cases_name_their_article(fake_bot, tmp_path):
+    from assistant.evaluation.seed import run_seed
+
+    good = tmp_path / "cases.jsonl"
+    good.write_text(
+        '{"question": "Who is Gary Coby?", "answerable": true, "gold": ["Gary Coby"], '
+        '"article": "zuckerberg-trump-call-true-pundit.txt"}\n'
+        '{"question": "What is the capital of France?", "answerable": false}\n', encoding="utf-8")
+    result = run_seed(str(good), fake_bot)
+    assert result["summary"]["questions"] == 2 and result["summary"]["verbatim_rate"] == 1.0
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "q7", "question": "Who?", "answerable": true, "gold": ["x"], "article": "nope.txt"}\n',
+                   encoding="utf-8")
+    with pytest.raises(DatasetError, match=r"line 1 \(case q7\): field 'article'.*nope.txt"):
+        run_seed(str(bad), fake_bot)
+
+
+@pytest.mark.parametrize("line, error", [
+    ('{"question": "Who?", "answerable": true, "gold": ["Gary Coby said nothing"]}',
+     r"line 2: field 'gold\[0\]': 'Gary Coby said nothing' is not verbatim text of any indexed article"),
+    ('{"question": "Who?", "answerable": true, "gold": ["Hillary"], "article": "zuckerberg-trump-call-true-pundit.txt",'
+     ' "artcle": "x"}', r"line 2: field 'artcle': Extra inputs are not permitted"),
+    ('{"question": "Who?", "answerable": "yes", "gold": ["Hillary"]}', r"line 2: field 'answerable'"),
+    ('{"question": "   ", "answerable": false}', r"line 2: field 'question'.*empty"),
+    ('{"id": "a", "question": "Who?", "answerable": false}', r"line 2: field 'id': 'a' is used by an earlier line"),
+])
+def test_cases_file_errors_name_line_and_field(fake_bot, tmp_path, line, error):
+    from assistant.evaluation.seed import run_seed
+
+    path = tmp_path / "cases.jsonl"
+    path.write_text('{"id": "a", "question": "Who is Gary Coby?", "answerable": true, "gold": ["Gary Coby"]}\n'
+                    + line + "\n", encoding="utf-8")
+    with pytest.raises(DatasetError, match=error):
+        run_seed(str(path), fake_bot)
+
+
+def test_accuracy_coverage_matches_brute_force_and_plots_are_png(tmp_path):
+    import random
+
+    from assistant.evaluation.plots import accuracy_coverage, plot_coverage, plot_hits
+
+    rng = random.Random(3)
+    conf = [rng.random() for _ in range(40)]
+    right = [rng.random() < c for c in conf]
+    points = accuracy_coverage(conf, right)
+    for n in (1, 10, 40):
+        top = sorted(range(40), key=lambda i: -conf[i])[:n]
+        assert points[n - 1] == (round(n / 40, 3), round(sum(right[i] for i in top) / n, 3))
+    thinned = accuracy_coverage(conf, right, max_points=7)
+    assert len(thinned) == 7 and thinned[0] == points[0] and thinned[-1] == points[-1]
+    assert set(thinned) <= set(points) and thinned == sorted(thinned, key=points.index)
+    with pytest.raises(ValueError, match="at least 2"):
+        accuracy_coverage(conf, right, max_points=1)
+    for path in (plot_coverage({"x": points}, tmp_path / "c.png"),
+                 plot_hits({"a": {"hit@1": 0.5, "hit@3": 0.7, "hit@5": 0.9}}, tmp_path / "h.png")):
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,116 @@
+"""The ask path's stages (``ranking.pipeline``) against brute-force references, and
+``Assistant.ask`` as exactly their composition."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant import Assistant, MethodError
+from assistant.embedding.embedder import FakeEmbedder
+from assistant.ranking import pipeline as p
+from assistant.ranking.candidates import METHODS, Params
+from assistant.ranking.features import FEATURES, type_match
+from tests.conftest import SEED, bbc_files
+
+QUESTIONS = ["Who did Zuckerberg call?", "How many jobs were cut?", "What did the chairman say about profits?",
+             "When did the call take place?", "zzz unknown words"]
+
+
+@pytest.fixture(scope="module")
+def bot(fake_settings) -> Assistant:
+    return Assistant.from_paths([SEED, *bbc_files(8)], settings=fake_settings, embedder=FakeEmbedder())
+
+
+def _tokens(lexicon, row: int) -> set[int]:
+    return set(np.asarray(lexicon.token_ids[lexicon.indptr[row] : lexicon.indptr[row + 1]]).tolist())
+
+
+def _brute_features(snapshot, query, rows, dense, bm25) -> np.ndarray:
+    """Every ranker feature recomputed from its definition, one candidate at a time."""
+    lex, para = snapshot.data.lexicon, snapshot.paragraph_of_row
+    d = dense.astype(np.float64)
+    dn = (d - d.min()) / (d.max() - d.min()) if d.max() - d.min() > 1e-9 else np.ones_like(d)
+    share = bm25 / bm25.max() if bm25.max() > 0 else np.zeros(len(bm25))
+    fused = 0.5 * dn + 0.5 * share
+    weights, total = query.terms.weights, query.terms.total
+    out = []
+    for i, r in enumerate(rows.tolist()):
+        near = [rows.tolist().index(n) for n in (r - 1, r + 1) if n in rows and para[n] == para[r]]
+        article, s = snapshot.sentence(r)
+        sentence = article.sentences[s]
+        own = _tokens(lex, r)
+        window = own.union(*[_tokens(lex, n) for n in (r - 1, r + 1) if 0 <= n < len(para) and para[n] == para[r]])
+        cover = sum(w for t, w in weights.items() if t in own) / total if total else 0.0
+        cover_window = sum(w for t, w in weights.items() if t in window) / total if total else 0.0
+        out.append([d[i], dn[i], share[i], max((fused[j] for j in near), default=0.0),
+                    float(query.kind is not None and type_match(query.kind, sentence.text)), cover,
+                    max((d[j] for j in near), default=0.0), np.log(max(sentence.end - sentence.start, 1)),
+                    cover_window])
+    return np.array(out)
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_gather_scores_and_features_equal_brute_force(bot, question):
+    snapshot = bot.snapshot
+    query = p.make_query(snapshot, bot.embedder, question)
+    c = p.gather(snapshot, query, bot.params)
+    vectors = np.asarray(snapshot.data.vectors, dtype=np.float32)
+    assert np.allclose(c.dense, vectors[c.rows] @ query.vector, atol=1e-6)
+    assert np.allclose(c.bm25, snapshot.data.lexicon.scores(query.tokens)[c.rows])
+    # Every row scoring above the brute-force k-th best cosine is a candidate (ties at the k-th may go either way).
+    cosines = vectors @ query.vector
+    kth = np.sort(cosines)[::-1][bot.params.candidates - 1]
+    assert set(np.flatnonzero(cosines > kth + 1e-6).tolist()) <= set(c.rows.tolist())
+    assert c.features.shape == (len(c.rows), len(FEATURES))
+    assert np.allclose(c.features, _brute_features(snapshot, query, c.rows, c.dense, c.bm25), atol=1e-6)
+
+
+@pytest.mark.parametrize("question", QUESTIONS[:3])
+def test_rank_is_the_ranker_over_the_features_and_rerank_keeps_the_order(bot, question):
+    snapshot = bot.snapshot
+    query = p.make_query(snapshot, bot.embedder, question)
+    c = p.gather(snapshot, query, bot.params)
+    ranked = p.rank(snapshot, query, c, bot.params, bot.ranker)
+    assert np.allclose(ranked.score, c.features @ np.asarray(bot.ranker.weights))
+    assert np.all(np.diff(ranked.final[ranked.order]) <= 0)  # best first
+    assert p.rerank(snapshot, query, ranked) is ranked  # the reader's slot is the identity today
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_ask_is_the_composition_of_the_stages(bot, method):
+    snapshot = bot.snapshot
+    for question in QUESTIONS:
+        query = p.make_query(snapshot, bot.embedder, question)
+        params = bot.engine.params_for(method)
+        candidates = p.gather(snapshot, query, params)
+        ranked = p.rerank(snapshot, query, p.rank(snapshot, query, candidates, params, bot.ranker))
+        quotes = p.quote(snapshot, query, ranked, 3)
+        by_hand, feats = p.decide(snapshot, query, ranked, quotes, bot.answerability)
+        assert bot.ask(question, top_k=3, method=method) == by_hand
+        assert bot.explain(question, 3, method) == (by_hand, feats)
+
+
+def test_article_restriction_keeps_only_that_articles_rows(bot):
+    article = bot.articles[2]
+    query = p.make_query(bot.snapshot, bot.embedder, "What did the chairman say?")
+    allowed = bot.snapshot.allowed([article.id])
+    c = p.gather(bot.snapshot, query, bot.params, allowed)
+    assert len(c.rows) and set(c.rows.tolist()) <= set(allowed.tolist())
+    answer = bot.ask("What did the chairman say?", article_ids=[article.id])
+    assert {q.article_id for q in answer.quotes} == {article.id}
+
+
+def test_unknown_method_is_a_question_error_naming_the_choices(bot):
+    with pytest.raises(MethodError, match="hybrid, weighted, dense, bm25, rrf"):
+        bot.ask("Who called?", method="magic")
+    with pytest.raises(MethodError):
+        bot.engine.params_for("HYBRID")
+    assert bot.engine.params_for("dense") == Params(**{**bot.params.__dict__, "method": "dense"})
+
+
+def test_clean_question_blanks_control_characters_and_refuses_bad_input():
+    assert p.clean_question("  Who\x00called?\u200b ", 100) == "Who called?"
+    for bad, message in ((None, "must be text"), ("  \t", "empty"), ("x" * 101, "limit is 100")):
+        with pytest.raises(Exception, match=message):
+            p.clean_question(bad, 100)
