@@ -10,8 +10,8 @@ from assistant.api import Assistant
 from assistant.errors import (
     AdapterError, ArticleError, AssistantError, DatasetError, EmptyArticleError, EmptyQuestionError, FetchError,
     FileTooLargeError, HistoryError, IndexCorruptError, IndexMissingError, IndexStaleError, IndexWriteError,
-    MethodError, ModelMissingError, NoArticlesError, NoSuchFileError, QuestionError, SettingsError, SidecarError,
-    StoreError, UnknownArticleError, UnreadableFileError,
+    MethodError, ModelMissingError, NoArticlesError, NoSuchFileError, QuestionError, ReaderError, SettingsError,
+    SidecarError, StoreError, UnknownArticleError, UnreadableFileError,
 )
 from assistant.settings import Settings
 from assistant.types import Answer, Article, Attribution, Quote, Sentence
@@ -20,6 +20,6 @@ __all__ = [
     "AdapterError", "Answer", "Article", "ArticleError", "Assistant", "AssistantError", "Attribution", "DatasetError",
     "EmptyArticleError", "EmptyQuestionError", "FetchError", "FileTooLargeError", "HistoryError", "IndexCorruptError",
     "IndexMissingError", "IndexStaleError", "IndexWriteError", "MethodError", "ModelMissingError", "NoArticlesError",
-    "NoSuchFileError", "Quote", "QuestionError", "Sentence", "Settings", "SettingsError", "SidecarError", "StoreError",
-    "UnknownArticleError", "UnreadableFileError",
+    "NoSuchFileError", "Quote", "QuestionError", "ReaderError", "Sentence", "Settings", "SettingsError",
+    "SidecarError", "StoreError", "UnknownArticleError", "UnreadableFileError",
 ]

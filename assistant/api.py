@@ -24,6 +24,7 @@ from assistant.ingest.source import read_source
 from assistant.ranking import pipeline
 from assistant.ranking.candidates import Params
 from assistant.ranking.followup import History, Turn, normalise_history
+from assistant.ranking.reader import reader_for
 from assistant.settings import Settings
 from assistant.store import lifecycle
 from assistant.store.build import IndexData
@@ -38,8 +39,9 @@ class Assistant:
                  index_dir: str | Path | None = None, params: Params | None = None):
         self.settings = settings or Settings.from_env()
         self.index_dir = Path(index_dir) if index_dir else None
-        self.engine = pipeline.Engine(embedder, params=params or Params(dense_weight=self.settings.dense_weight,
-                                                                         candidates=self.settings.candidates))
+        params = params or Params(dense_weight=self.settings.dense_weight, candidates=self.settings.candidates)
+        self.engine = pipeline.Engine(embedder, params=params, reader=reader_for(self.settings),
+                                      top_n=self.settings.reader_top_n)
         self._snapshot = Snapshot.of(data)
         self._write_lock = threading.Lock()
 

@@ -71,6 +71,12 @@ def cmd_bench(args) -> int:
     return bench.main(args)
 
 
+def cmd_train(args) -> int:
+    from assistant.training import reader
+
+    return reader.main(args)
+
+
 def parse_auth(value: str | None) -> tuple[str, str] | None:
     """'user:pass' -> ('user', 'pass'); the password may contain ':'."""
     if value is None:
@@ -140,6 +146,11 @@ def _add_eval(sub) -> None:
     ev.add_argument("--fit", action="store_true",
                     help="squad2: fit the cross-validation adapters (eval/adapters/), then refit the shipped adapter, "
                          "ranker and answerability model (assistant/data/); about 45 minutes on 2 cores")
+    ev.add_argument("--refit", action="store_true",
+                    help="squad2: refit the shipped ranker, rerank mix and answerability model on every article "
+                         "(assistant/data/) after the run, keeping the adapters (--fit refits those too)")
+    ev.add_argument("--reader-sweep", metavar="N,N,...",
+                    help="squad2: also measure the rerank's hit@k for each number of candidates read (e.g. 5,10,20,50)")
     ev.add_argument("--adapters", default="eval/adapters",
                     help="squad2: folder of the cross-validation adapters, one per article (--fit writes them)")
     ev.add_argument("--data-root", default="../shared/data", help="folder that attribution rows' bbc/ paths are under")
@@ -178,13 +189,35 @@ def _add_serving(sub) -> None:
     serve.set_defaults(func=cmd_serve)
 
 
+def _add_train(sub) -> None:
+    train = sub.add_parser("train", help="train a model the project ships (the reader)")
+    train.add_argument("what", choices=["reader"])
+    train.add_argument("--data", default="../shared/data/squad1.1-train/train-v1.1.json",
+                       help="SQuAD v1.1 training JSON")
+    train.add_argument("--out", default="assistant/data/reader", help="where the trained reader is written")
+    train.add_argument("--work", default=".reader-work", help="examples cache and checkpoint folder")
+    train.add_argument("--max-minutes", type=float, default=60.0, help="stop (with a checkpoint) after this long")
+    train.add_argument("--resume", action="store_true", help="continue from the checkpoint in --work")
+    train.add_argument("--max-steps", type=int, help="stop (with a checkpoint) at this optimizer step")
+    train.add_argument("--per-article", type=int, default=60, help="questions sampled per training article")
+    train.add_argument("--negatives", type=int, default=4, help="hard negatives per question")
+    train.add_argument("--batch-questions", type=int, default=16)
+    train.add_argument("--max-length", type=int, default=96, help="tokens per (question, sentence) pair")
+    train.add_argument("--lr", type=float, default=5e-5)
+    train.add_argument("--epochs", type=float, default=1.0)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    train.add_argument("--validate", type=int, default=400, help="held-out questions scored after training")
+    train.set_defaults(func=cmd_train)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``assistant`` command and its sub-commands; every one takes --corpus, --index and --quiet."""
     parser = argparse.ArgumentParser(prog="assistant",
                                      description="Answers questions about news articles with verbatim quotes.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_ask_and_index, _add_eval, _add_bench, _add_serving):
+    for add in (_add_ask_and_index, _add_eval, _add_bench, _add_serving, _add_train):
         add(sub)
     for command in sub.choices.values():
         _corpus_options(command)

@@ -141,6 +141,16 @@ class ModelMissingError(AssistantError):
         super().__init__(f"The embedding model is not usable ({where}): {reason}. {self.fix}")
 
 
+class ReaderError(ModelMissingError):
+    """The reader (``ASSISTANT_READER``) cannot be loaded or does not match its provenance record."""
+
+    fix = ("Set ASSISTANT_READER to 'bundled' (the shipped reader), 'none' (rank without it), or the path or "
+           "name of a sentence-transformers CrossEncoder; retrain the bundled one with `assistant train reader`.")
+
+    def __init__(self, where: str, reason: str):
+        AssistantError.__init__(self, f"The reader is not usable ({where}): {reason}. {self.fix}")
+
+
 class AdapterError(ModelMissingError):
     """The model's adapter (``ASSISTANT_ADAPTER``, see ``adapter.py``) is missing, damaged or does not fit."""
 

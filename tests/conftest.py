@@ -42,7 +42,7 @@ def assert_verbatim(bot: Assistant, answer) -> None:
 
 @pytest.fixture(scope="session")
 def fake_settings() -> Settings:
-    return Settings(model="fake", progress=False)
+    return Settings(model="fake", progress=False, reader="none")  # unit tests: today's path, no reader
 
 
 @pytest.fixture(scope="session")

@@ -33,11 +33,11 @@ def stage_times(bot, questions: list[str]) -> dict[str, float]:
     """Median ms per stage of a warm ask, calling the pipeline's own stage functions
     (``ranking.pipeline``) in the order ``Assistant.ask`` does: the query (embedding
     and tokens; query cache cleared first), the candidates (FAISS, BM25 and the
-    ranker's features), ranking (ranker, speaker preference, rerank slot), quotes
-    (spans checked) and the answerability decision."""
+    ranker's features), ranking (ranker, speaker preference), the reader's rerank, quotes
+    (spans checked) and the answerability decision. The reader is loaded by the warm-up."""
     from assistant.ranking import pipeline as p
 
-    names = ("query", "candidates", "rank", "quotes", "answerability")
+    names = ("query", "candidates", "rank", "rerank", "quotes", "answerability")
     parts: dict[str, list[float]] = {k: [] for k in names}
     snapshot, engine = bot.snapshot, bot.engine
     params = engine.params_for(None)
@@ -49,11 +49,14 @@ def stage_times(bot, questions: list[str]) -> dict[str, float]:
         marks.append(time.perf_counter())
         candidates = p.gather(snapshot, query, params, None)
         marks.append(time.perf_counter())
-        ranked = p.rerank(snapshot, query, p.rank(snapshot, query, candidates, params, engine.ranker))
+        ranked = p.rank(snapshot, query, candidates, params, engine.ranker)
+        marks.append(time.perf_counter())
+        ranked = p.rerank(snapshot, query, ranked, engine.reader, engine.weights, engine.top_n)
         marks.append(time.perf_counter())
         quotes = p.quote(snapshot, query, ranked, bot.settings.top_k)
         marks.append(time.perf_counter())
-        p.decide(snapshot, query, ranked, quotes, engine.answerability)
+        p.decide(snapshot, query, ranked, quotes, engine.reader_model if ranked.read is not None else
+                 engine.retrieval_model)
         marks.append(time.perf_counter())
         for key, t0, t1 in zip(names, marks, marks[1:]):
             parts[key].append((t1 - t0) * 1000)

@@ -86,21 +86,27 @@ class LightEncoder:
 
     def __init__(self, folder: Path, weights: bytes | None = None, max_length: int = 256, adapter=None):
         from safetensors.numpy import load
-        from tokenizers import Tokenizer
 
         folder = Path(folder)
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
         raw = weights if weights is not None else (folder / "model.safetensors").read_bytes()
-        self._w = {k: v.astype(np.float32) if v.dtype != np.int64 else v for k, v in load(raw).items()}
+        tensors = {k: v.astype(np.float32) if v.dtype != np.int64 else v for k, v in load(raw).items()}
         if adapter is not None:  # an ``adapter.Adapter``: its deltas join the weights before anything else
-            adapter.merge_into(self._w)
+            adapter.merge_into(tensors)
+        self._setup(folder, tensors)
+        self._tokenizer.enable_truncation(max_length)
+
+    def _setup(self, folder: Path, tensors: dict[str, np.ndarray]) -> None:
+        """Weights (float32, Linear weights transposed), shapes from ``config.json``, the tokenizer."""
+        from tokenizers import Tokenizer
+
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        self._w = tensors
         self._heads = int(config["num_attention_heads"])
         self._layers = int(config["num_hidden_layers"])
         self._eps = float(config.get("layer_norm_eps", 1e-12))
         self.dim = int(config["hidden_size"])
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(max_length)
         self._transpose_weights()
 
     def _transpose_weights(self) -> None:

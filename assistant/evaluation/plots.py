@@ -1,4 +1,4 @@
-"""PNG plots for evaluation reports: hit@k by method, and accuracy vs coverage.
+"""PNG plots for evaluation reports: hit@k by method, accuracy vs coverage, and reliability.
 
 matplotlib is imported inside the functions (with the non-interactive Agg
 backend), so nothing but a report run pays for it.
@@ -29,6 +29,42 @@ def accuracy_coverage(confidence: list[float], correct: list[bool], max_points: 
         return points
     step = (len(points) - 1) / (max_points - 1)
     return [points[round(k * step)] for k in range(max_points)]
+
+
+def reliability(confidence: list[float], correct: list[bool], bins: int = 10) -> list[tuple[float, float, int]]:
+    """(mean predicted, observed share correct, count) per equal-width confidence bin
+    with any question in it: a calibrated ``confidence`` keeps the two close.
+
+    Example: ``reliability([0.05, 0.15, 0.95], [False, True, True], bins=2)`` -> [(0.1, 0.5, 2), (0.95, 1.0, 1)]
+    """
+    out = []
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        inside = [i for i, c in enumerate(confidence) if lo <= c < hi or (b == bins - 1 and c == 1.0)]
+        if inside:
+            out.append((round(sum(confidence[i] for i in inside) / len(inside), 3),
+                        round(sum(bool(correct[i]) for i in inside) / len(inside), 3), len(inside)))
+    return out
+
+
+def plot_reliability(points: list[tuple[float, float, int]], path: Path) -> Path:
+    """Observed against predicted probability per bin, with the diagonal of perfect calibration."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5, 5), dpi=100)
+    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfectly calibrated")
+    ax.plot([p for p, _, _ in points], [o for _, o, _ in points], marker="o", label="shipped confidence")
+    for p, o, n in points:
+        ax.annotate(str(n), (p, o), textcoords="offset points", xytext=(4, -10), fontsize=7)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("predicted probability that the top quote answers")
+    ax.set_ylabel("observed share answered right")
+    ax.set_title("Reliability (leave-one-article-out; n per bin)")
+    ax.legend(loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
 
 
 def _pyplot():

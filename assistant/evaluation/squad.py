@@ -17,10 +17,12 @@ from assistant.embedding.embedder import embedder_for, resolve_adapter
 from assistant.errors import DatasetError
 from assistant.evaluation import metrics as m
 from assistant.evaluation.datasets import gold_mask, load_squad
-from assistant.evaluation.plots import accuracy_coverage
+from assistant.evaluation.plots import accuracy_coverage, reliability
 from assistant.evaluation.seed import verbatim
 from assistant.ingest.files import article_from_text
+from assistant.ranking import pipeline as p
 from assistant.ranking.candidates import METHODS
+from assistant.ranking.reader import CachedReader, RerankWeights, reader_for
 from assistant.settings import BUNDLED_MODEL, Settings
 from assistant.training.adapter import fit_adapters, fold_path, held_back
 from assistant.training.calibration import Feature, feature_arrays, fit_model, fit_ranker
@@ -28,7 +30,9 @@ from assistant.types import Article
 
 ADAPTERS = Path("eval/adapters")  # the cross-validation adapters that --fit writes
 QUERY_CACHE = 20000  # query vectors kept per embedder: a SQuAD run asks each question of several methods
-REPORTED = METHODS + ("dense_base",)  # dense_base: dense-only with the plain model, no adapter
+# dense_base: dense-only with the plain model, no adapter; with a reader, hybrid is ranker + reader,
+# ranker_only the ranker alone (no reader) and reader_only the reader's order of the ranker's top N.
+REPORTED = METHODS + ("dense_base", "ranker_only", "reader_only")
 
 
 def _first_hit(quotes, spans: list[tuple[int, int]], use_quote: bool = False) -> int | None:
@@ -70,8 +74,46 @@ def _ranker_lists(bot: Assistant, questions) -> list[tuple[np.ndarray, np.ndarra
     return out
 
 
+def _reader_lists(bot: Assistant, questions, top_n: int | None = None,
+                  keep_misses: bool = False) -> list[tuple[np.ndarray, np.ndarray]]:
+    """((ranker score, reader logit) of the ranker's top N, gold mask) for every answerable
+    question whose gold answer is inside one of those N (with ``keep_misses``, every
+    answerable question): what the rerank mix is fitted on."""
+    snapshot, engine, out = bot.snapshot, bot.engine, []
+    params, top_n = engine.params_for("hybrid"), top_n or engine.top_n
+    for q in questions:
+        if not q.answerable:
+            continue
+        query = p.make_query(snapshot, bot.embedder, bot.clean(q.question))
+        ranked = p.rank(snapshot, query, p.gather(snapshot, query, params), params, engine.ranker)
+        read = p.rerank(snapshot, query, ranked, engine.reader, RerankWeights(1.0, 0.0), top_n)
+        top = ranked.order[:top_n]
+        bounds = []
+        for row in ranked.candidates.rows[top].tolist():
+            article, s = snapshot.sentence(row)
+            bounds.append((article.sentences[s].start, article.sentences[s].end))
+        gold = gold_mask(bounds, q.answers)
+        if gold.any() or keep_misses:
+            out.append((np.column_stack([ranked.final[top], read.read[top]]), gold))
+    return out
+
+
+def _reader_variants(bot: Assistant, q, row: dict) -> None:
+    """The ``ranker_only`` and ``reader_only`` rows of ``q`` (the engine is restored after)."""
+    engine = bot.engine
+    reader, weights = engine.reader, engine.weights
+    try:
+        engine.reader = None
+        _ask_row(bot, q, "hybrid", row, name="ranker_only")
+        engine.reader, engine.weights = reader, RerankWeights(0.0, 1.0)
+        _ask_row(bot, q, "hybrid", row, name="reader_only")
+    finally:
+        engine.reader, engine.weights = reader, weights
+
+
 def run_squad(path: str, settings: Settings, limit: int | None = None, off_per_article: int = 150,
-              progress: bool = True, seed: int = 0, fit: bool = False, adapters: Path = ADAPTERS) -> dict:
+              progress: bool = True, seed: int = 0, fit: bool = False, adapters: Path = ADAPTERS,
+              sweep: tuple[int, ...] = ()) -> dict:
     """Per-article retrieval for every method, plus answerability features for
     own (answerable and unanswerable) and off-article questions. Everything the
     shipped method learns is cross-validated leave-one-article-out: each article
@@ -96,11 +138,21 @@ def run_squad(path: str, settings: Settings, limit: int | None = None, off_per_a
     # Two passes over the questions: the baselines, then the shipped ranker fitted without each article.
     bar = tqdm(total=2 * sum(map(len, questions)), desc="squad2 (2 passes)", unit="asks", disable=not progress)
     bots = [Assistant.from_articles([b], emb, run_settings) for b, emb in zip(built, embedders)]
+    reader = reader_for(settings)
+    shared = CachedReader(reader) if reader is not None else None
+    for bot in bots:  # one cache: every fold and variant reads a (question, sentence) pair once
+        bot.engine.reader = shared
     rows, lists = _baseline_pass(articles, bots, base_bots, questions, base, bar)
-    feats, unseen_feats = _shipped_pass(bots, questions, rows, lists, rng, off_per_article, bar)
+    feats, unseen_feats, reader_lists = _shipped_pass(bots, questions, rows, lists, rng, off_per_article, bar)
     bar.close()
-    return {"rows": rows, "features": feats, "articles": [a.title for a in articles],
-            "ranker_lists": lists, "adapter": fitted, "unseen_off": unseen_feats}
+    swept = None
+    if sweep and shared is not None:  # every N scored with the same leave-one-article-out rankers
+        from assistant.evaluation.rerank_sweep import sweep_top_n
+
+        swept = sweep_top_n([_reader_lists(bot, qs, max(sweep), keep_misses=True)
+                             for bot, qs in zip(bots, questions)], sweep)
+    return {"rows": rows, "features": feats, "articles": [a.title for a in articles], "ranker_lists": lists,
+            "reader_lists": reader_lists, "adapter": fitted, "unseen_off": unseen_feats, "rerank_sweep": swept}
 
 
 def _baseline_pass(articles, bots, base_bots, questions, base, bar) -> tuple[list[dict], list]:
@@ -120,17 +172,26 @@ def _baseline_pass(articles, bots, base_bots, questions, base, bar) -> tuple[lis
     return rows, lists
 
 
-def _shipped_pass(bots, questions, rows, lists, rng, off_per_article: int, bar) -> tuple[list, list]:
-    """The shipped method per article with a ranker fitted on the other articles; the
-    answerability features of its own questions, of other articles' answerable
-    questions (off-article) and of held-back unanswerable ones (``held_back``)."""
-    feats, unseen_feats, at = [], [], 0
-    for ai, (bot, qs) in enumerate(zip(bots, questions)):
+def _shipped_pass(bots, questions, rows, lists, rng, off_per_article: int, bar) -> tuple[list, list, list]:
+    """The shipped method per article with a ranker (and, with a reader, a rerank mix)
+    fitted on the other articles; the answerability features of its own questions, of
+    other articles' answerable questions (off-article) and of held-back unanswerable
+    ones (``held_back``); and each article's reader lists (to ship the mix)."""
+    for ai, bot in enumerate(bots):
         train = [x for j, part in enumerate(lists) if j != ai for x in part]
         if train:  # a one-article run has nothing to cross-validate with: keep the shipped ranker
             bot.ranker = fit_ranker(train)
+    reading = bots[0].engine.reader is not None
+    reader_lists = [_reader_lists(bot, qs) for bot, qs in zip(bots, questions)] if reading else []
+    feats, unseen_feats, at = [], [], 0
+    for ai, (bot, qs) in enumerate(zip(bots, questions)):
+        mix = [x for j, part in enumerate(reader_lists) if j != ai for x in part]
+        if mix:
+            bot.engine.weights = RerankWeights(*fit_ranker(mix).weights)
         for q in qs:
             f = _ask_row(bot, q, "hybrid", rows[at])
+            if reading:
+                _reader_variants(bot, q, rows[at])
             feats.append((ai, f, q.answerable and rows[at]["hybrid_rank"] == 0, False, q.answerable))
             at += 1
             bar.update(1)
@@ -143,7 +204,7 @@ def _shipped_pass(bots, questions, rows, lists, rng, off_per_article: int, bar) 
         unseen = [q for j, o in enumerate(questions) if j != ai for q in held_back(o)]
         for q in rng.sample(unseen, min(off_per_article, len(unseen))):
             unseen_feats.append((ai, bot.explain(q.question, 1)[1]))
-    return feats, unseen_feats
+    return feats, unseen_feats, reader_lists
 
 
 def article_embedders(articles: list[Article], settings: Settings, folder: Path,
@@ -199,7 +260,7 @@ def summarise_squad(result: dict) -> dict:
     rows = result["rows"]
     answerable = [r for r in rows if r["answerable"]]
     table = {}
-    for method in REPORTED:
+    for method in [name for name in REPORTED if f"{name}_rank" in rows[0]]:
         ranks = [r[f"{method}_rank"] for r in answerable]
         table[method] = {
             "hit@1": m.hit_at(ranks, 1), "hit@3": m.hit_at(ranks, 3), "hit@5": m.hit_at(ranks, 5),
@@ -219,6 +280,8 @@ def summarise_squad(result: dict) -> dict:
     abst = {
         "auroc_answerable_vs_unanswerable": m.auroc([p for p, _, _ in own], [int(a) for a in ans_flags]),
         "auroc_raw_top_cosine": m.auroc([f[1][0] for f in feats if not f[3]], [int(a) for a in ans_flags]),
+        "auroc_raw_top_reader": m.auroc([f[1][5] for f in feats if not f[3]], [int(a) for a in ans_flags])
+        if feats and len(feats[0][1]) > 5 else float("nan"),
         "found_rate_own_answerable": float(np.mean([p >= t for (p, t, _), a in zip(own, ans_flags) if a])),
         "not_found_rate_own_unanswerable": float(np.mean([p < t for (p, t, _), a in zip(own, ans_flags) if not a])),
         "off_article_rejection": float(np.mean([p < t for p, t in off])) if off else float("nan"),
@@ -227,9 +290,11 @@ def summarise_squad(result: dict) -> dict:
     predicted = [p >= t for p, t, _ in own]
     correct = [bool(f[2]) for _, _, f in own]
     abst["found_precision"], abst["found_recall"], abst["found_f1"] = m.precision_recall_f1(predicted, correct)
-    checks = [r[f"{method}_verbatim"] for r in rows for method in REPORTED]
+    checks = [r[f"{method}_verbatim"] for r in rows for method in table]
     return {"methods": table, "abstention": abst, "questions": len(rows), "answerable": len(answerable),
             "verbatim_rate": float(np.mean(checks)) if checks else float("nan"),
-            "accuracy_coverage": accuracy_coverage([p for p, _, _ in own], correct)}
+            "accuracy_coverage": accuracy_coverage([p for p, _, _ in own], correct),
+            "reliability": reliability([p for p, _, _ in own], correct),
+            **({"rerank_sweep": result["rerank_sweep"]} if result.get("rerank_sweep") else {})}
 
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from assistant.evaluation import attribution, seed, squad
-from assistant.evaluation.plots import plot_coverage, plot_hits
+from assistant.evaluation.plots import plot_coverage, plot_hits, plot_reliability
 from assistant.evaluation.report import finite, markdown_table, write_report
 from assistant.training.calibration import write_shipped_models
 
@@ -24,13 +24,19 @@ def _squad_body(summary: dict, cols: list[str]) -> str:
         "Sentence hit@k: the highlighted answer sentence of the k-th quote contains a gold answer span. "
         "The shipped method (hybrid) is scored leave-one-article-out: each article embedded with an adapter and "
         "ranked with a ranker fitted on the other articles only. "
-        "dense_base: dense-only with the plain model (no adapter).",
+        "dense_base: dense-only with the plain model (no adapter). With a reader (ASSISTANT_READER), hybrid is "
+        "the ranker's top N reranked by its mix with the reader (the mix fitted on the other articles too), "
+        "ranker_only the ranker alone and reader_only the reader's own order of the ranker's top N.",
         markdown_table(summary["methods"], cols),
         markdown_table({"hybrid": summary["methods"]["hybrid"]}, ["quote_hit@1", "median_quote_chars"]),
+        *(["Reader's N (candidates read; mix fitted leave-one-article-out):\n\n"
+           + markdown_table({f"N={n}": v for n, v in summary["rerank_sweep"].items()}, ["hit@1", "hit@3"])]
+          if summary.get("rerank_sweep") else []),
         f"Verbatim rate over every returned quote: {summary['verbatim_rate']:.3f}",
         "Abstention (leave-one-article-out):",
         "```json\n" + json.dumps(finite(summary["abstention"]), indent=2) + "\n```",
-        "![hit@k by method](hit_by_method.png)\n\n![accuracy vs coverage](accuracy_coverage.png)",
+        "![hit@k by method](hit_by_method.png)\n\n![accuracy vs coverage](accuracy_coverage.png)\n\n"
+        "![reliability: predicted vs observed](reliability.png)",
     ])
 
 
@@ -61,15 +67,17 @@ def _attribution(args, settings) -> tuple[dict, str, dict]:
 
 
 def _squad(args, settings) -> tuple[dict, str, dict]:
+    sweep = tuple(int(n) for n in args.reader_sweep.split(",")) if args.reader_sweep else ()
     raw = squad.run_squad(args.path, settings, args.limit, progress=settings.progress, fit=args.fit,
-                          adapters=Path(args.adapters))
+                          adapters=Path(args.adapters), sweep=sweep)
     summary = squad.summarise_squad(raw)
-    if args.fit:
+    if args.fit or args.refit:
         write_shipped_models(raw)
     cols = ["hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10", "latency_median_ms", "latency_p95_ms"]
     plots = {"hit_by_method.png": lambda path: plot_hits(summary["methods"], path),
              "accuracy_coverage.png": lambda path: plot_coverage(
-                 {"shipped (leave-one-article-out)": summary["accuracy_coverage"]}, path)}
+                 {"shipped (leave-one-article-out)": summary["accuracy_coverage"]}, path),
+             "reliability.png": lambda path: plot_reliability(summary["reliability"], path)}
     return {"rows": raw["rows"], "summary": summary}, _squad_body(summary, cols), plots
 
 

@@ -23,6 +23,10 @@ from importlib import resources
 import numpy as np
 
 FEATURES = ("top_cosine", "coverage_context", "coverage_sentence", "margin", "idf_mass")
+# With a reader: its logit for the top quote, the margin to the next read candidate, and
+# whether the ranker's own first choice is the reader's too.
+READER_FEATURES = ("reader_top", "reader_margin", "reader_agrees")
+ALL_FEATURES = FEATURES + READER_FEATURES
 
 
 @dataclass(frozen=True)
@@ -32,11 +36,14 @@ class AnswerabilityModel:
     threshold: float
     mean: list[float] | None = None
     scale: list[float] | None = None
+    features: tuple[str, ...] = FEATURES
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
-        """One probability per row of ``FEATURES`` values (standardised first when
-        the model carries a mean and scale)."""
-        x = np.asarray(rows, dtype=np.float64).reshape(-1, len(self.weights))
+        """One probability per row of ``ALL_FEATURES`` values (a model of the retrieval
+        ``FEATURES`` reads the first five), standardised first when the model carries a
+        mean and scale."""
+        rows = np.asarray(rows, dtype=np.float64)
+        x = rows.reshape(-1, rows.shape[-1] if rows.size else len(self.weights))[:, : len(self.weights)]
         if self.mean and self.scale:
             x = (x - np.asarray(self.mean)) / np.asarray(self.scale)
         # Row-wise sums, not a matrix product: BLAS may round a batch and a single
@@ -50,22 +57,33 @@ class AnswerabilityModel:
         return float(self.probabilities(np.asarray([features]))[0])
 
     def to_json(self) -> str:
-        return json.dumps({"features": list(FEATURES), "weights": self.weights, "bias": self.bias,
+        return json.dumps({"features": list(self.features), "weights": self.weights, "bias": self.bias,
                            "threshold": self.threshold, "mean": self.mean, "scale": self.scale}, indent=2)
 
     @classmethod
     def from_json(cls, raw: str) -> "AnswerabilityModel":
         data = json.loads(raw)
-        if data.get("features") != list(FEATURES):
-            raise ValueError(f"answerability model features {data.get('features')} != {list(FEATURES)}")
-        return cls(data["weights"], data["bias"], data["threshold"], data.get("mean"), data.get("scale"))
+        names = tuple(data.get("features") or ())
+        if names not in (FEATURES, ALL_FEATURES) or len(data["weights"]) != len(names):
+            raise ValueError(f"answerability model features {list(names)}: expected {list(FEATURES)} "
+                             f"or {list(ALL_FEATURES)}, one weight each")
+        return cls(data["weights"], data["bias"], data["threshold"], data.get("mean"), data.get("scale"), names)
 
 
-def shipped_model() -> AnswerabilityModel:
-    """The fitted model that ships in ``assistant/data/answerability.json``."""
-    raw = resources.files("assistant").joinpath("data/answerability.json").read_text(encoding="utf-8")
-    return AnswerabilityModel.from_json(raw)
+SHIPPED = "data/answerability.json"  # retrieval features only: the path with ASSISTANT_READER=none
+SHIPPED_WITH_READER = "data/answerability-reader.json"
 
 
-def features(top_cosine: float, cov_context: float, cov_sentence: float, margin: float, idf_mass: float) -> list[float]:
-    return [top_cosine, cov_context, cov_sentence, margin, math.log1p(idf_mass)]
+def shipped_model(with_reader: bool = False) -> AnswerabilityModel:
+    """The fitted model that ships in ``assistant/data/`` (the reader's, when asked for and fitted)."""
+    path = resources.files("assistant").joinpath(SHIPPED_WITH_READER if with_reader else SHIPPED)
+    if with_reader and not path.is_file():
+        path = resources.files("assistant").joinpath(SHIPPED)
+    return AnswerabilityModel.from_json(path.read_text(encoding="utf-8"))
+
+
+def features(top_cosine: float, cov_context: float, cov_sentence: float, margin: float, idf_mass: float,
+             reader: tuple[float, float, float] | None = None) -> list[float]:
+    """The ``FEATURES`` row (plus ``READER_FEATURES`` when the reader read the candidates)."""
+    row = [top_cosine, cov_context, cov_sentence, margin, math.log1p(idf_mass)]
+    return row + list(reader) if reader is not None else row

@@ -4,7 +4,7 @@ and the benchmark's stage timing all call these functions.
     question ─► make_query ─► Query (cleaned text, search text, tokens, IDF terms, vector, follow-up context)
              ─► gather     ─► Candidates (dense + BM25 rows, their scores, the ranker's features)
              ─► rank       ─► Ranked (ranker or baseline score, speaker preference, order)
-             ─► rerank     ─► Ranked (the reader's slot: identity today)
+             ─► rerank     ─► Ranked (the reader reads the top N; its logit and the ranker's score are mixed)
              ─► quote      ─► verbatim Quotes, each span checked
              ─► decide     ─► Answer with a calibrated confidence, and its answerability features
 
@@ -34,6 +34,7 @@ from assistant.ranking.candidates import METHODS, Params, candidate_rows, fuse, 
 from assistant.ranking.features import QuestionTerms, candidate_features, coverage, neighbour_rows, question_type
 from assistant.ranking.followup import Turn, contextual_query
 from assistant.ranking.ranker import Ranker, shipped_ranker
+from assistant.ranking.reader import LazyReader, RerankWeights, shipped_weights
 from assistant.ranking.speakers import prefer_speakers
 from assistant.store.snapshot import Snapshot
 from assistant.types import Answer, Quote
@@ -76,12 +77,15 @@ class Candidates:
 @dataclass(frozen=True)
 class Ranked:
     """``candidates`` with the method's ``score`` per candidate and ``order`` (positions,
-    best first) after the speaker preference; ``final`` is the score each position is ranked by."""
+    best first) after the speaker preference and the rerank; ``final`` is the score each
+    position is shown with; ``read`` the reader's logit per candidate (NaN: not read;
+    None: no reader)."""
 
     candidates: Candidates
     score: np.ndarray
     final: np.ndarray
     order: np.ndarray
+    read: np.ndarray | None = None
 
 
 def clean_question(question: object, max_chars: int) -> str:
@@ -158,10 +162,24 @@ def rank(snapshot: Snapshot, query: Query, candidates: Candidates, params: Param
     return Ranked(c, score, final, np.argsort(-final, kind="stable"))
 
 
-def rerank(snapshot: Snapshot, query: Query, ranked: Ranked) -> Ranked:
-    """Stage 4, the reader's slot: a model that reads the question against each
-    candidate reorders them here. Today it is the identity."""
-    return ranked
+def rerank(snapshot: Snapshot, query: Query, ranked: Ranked, reader: LazyReader | None = None,
+           weights: RerankWeights = RerankWeights(), top_n: int = 10) -> Ranked:
+    """Stage 4: the ``reader`` reads the question against the ``top_n`` best candidates
+    (one batch); their order and score become ``weights``' mix of the ranker's score and
+    the reader's logit, and they stay ahead of the rest. Without a reader: unchanged."""
+    if reader is None or not len(ranked.order):
+        return ranked
+    top = ranked.order[:top_n]
+    texts = []
+    for row in ranked.candidates.rows[top].tolist():
+        article, s = snapshot.sentence(row)
+        texts.append(article.sentences[s].text)
+    logits = reader.scores(query.text, texts)
+    mixed = weights.mix(ranked.final[top], logits)
+    final, read = ranked.final.astype(np.float64).copy(), np.full(len(ranked.final), np.nan)
+    final[top], read[top] = mixed, logits
+    order = np.concatenate([top[np.argsort(-mixed, kind="stable")], ranked.order[top_n:]])
+    return replace(ranked, final=final, order=order, read=read)
 
 
 def quote(snapshot: Snapshot, query: Query, ranked: Ranked, top_k: int) -> list[Quote]:
@@ -180,7 +198,20 @@ def answer_features(snapshot: Snapshot, query: Query, ranked: Ranked) -> list[fl
     own, window = coverage(snapshot.data.lexicon, query.terms, snapshot.paragraph_of_row,
                            c.rows[top : top + 1].astype(np.int64))
     margin = float(ranked.score[top] - ranked.score[int(order[1])]) if len(order) > 1 else 1.0
-    return ans.features(float(c.dense[top]), float(window[0]), float(own[0]), margin, query.terms.total)
+    return ans.features(float(c.dense[top]), float(window[0]), float(own[0]), margin, query.terms.total,
+                        reader_features(ranked))
+
+
+def reader_features(ranked: Ranked) -> tuple[float, float, float] | None:
+    """(the reader's logit for the top candidate, its margin over the next read one, whether
+    the ranker's own first choice is the top one), or None when no reader read them."""
+    if ranked.read is None:
+        return None
+    positions = ranked.order[~np.isnan(ranked.read[ranked.order])]  # the read ones, best first
+    logits = ranked.read[positions]
+    margin = float(logits[0] - logits[1]) if len(logits) > 1 else 0.0
+    agrees = int(positions[np.argmax(ranked.score[positions])]) == int(positions[np.argmax(logits)])
+    return float(logits[0]), margin, float(agrees)
 
 
 def decide(snapshot: Snapshot, query: Query, ranked: Ranked, quotes: list[Quote],
@@ -194,13 +225,24 @@ def decide(snapshot: Snapshot, query: Query, ranked: Ranked, quotes: list[Quote]
 
 @dataclass
 class Engine:
-    """The models the stages use: the ``embedder``, the ``ranker``, the
-    ``answerability`` model and the retrieval ``params``."""
+    """The models the stages use: the ``embedder``, the ``ranker``, the ``reader`` (None:
+    none) with its ``weights`` and ``top_n``, the answerability models (``retrieval_model``
+    over the retrieval features, ``reader_model`` also over the reader's) and the
+    retrieval ``params``."""
 
     embedder: object
     ranker: Ranker = field(default_factory=shipped_ranker)
-    answerability: ans.AnswerabilityModel = field(default_factory=ans.shipped_model)
     params: Params = field(default_factory=Params)
+    reader: LazyReader | None = None
+    weights: RerankWeights = field(default_factory=shipped_weights)
+    top_n: int = 10
+    retrieval_model: ans.AnswerabilityModel = field(default_factory=ans.shipped_model)
+    reader_model: ans.AnswerabilityModel = field(default_factory=lambda: ans.shipped_model(with_reader=True))
+
+    @property
+    def answerability(self) -> ans.AnswerabilityModel:
+        """The model that decides "found": the reader's when there is a reader."""
+        return self.reader_model if self.reader is not None else self.retrieval_model
 
     def params_for(self, method: str | None) -> Params:
         """The retrieval params with ``method`` (None: the default); an unknown method raises."""
@@ -215,7 +257,10 @@ class Engine:
         """Stages 2-4 for ``query``."""
         params = self.params_for(method)
         candidates = gather(snapshot, query, params, snapshot.allowed(article_ids))
-        return rerank(snapshot, query, rank(snapshot, query, candidates, params, self.ranker))
+        ranked = rank(snapshot, query, candidates, params, self.ranker)
+        if params.method != "hybrid":  # the baselines stay what they are: retrieval alone
+            return ranked
+        return rerank(snapshot, query, ranked, self.reader, self.weights, self.top_n)
 
     def answer(self, snapshot: Snapshot, query: Query, top_k: int, method: str | None = None,
                article_ids: list[str] | None = None) -> Answer:
@@ -228,4 +273,6 @@ class Engine:
             return make_answer(query.question, [], 0.0, 1.0), []
         ranked = self.ranked(snapshot, query, method, article_ids)
         quotes = quote(snapshot, query, ranked, top_k)
-        return decide(snapshot, query, ranked, quotes, self.answerability)
+        # The reader's model when the reader read the candidates (not for the baseline methods).
+        model = self.reader_model if ranked.read is not None else self.retrieval_model
+        return decide(snapshot, query, ranked, quotes, model)

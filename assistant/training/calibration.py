@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.ranking.answerability import AnswerabilityModel
+from assistant.ranking.answerability import ALL_FEATURES, FEATURES, SHIPPED, SHIPPED_WITH_READER, AnswerabilityModel
 from assistant.ranking.ranker import Ranker
 
 
@@ -51,7 +51,7 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1.0) -> tuple[np.ndar
 
 # The score margin depends on how many sentences compete (13 in a short article,
 # hundreds in SQuAD's), so it does not transfer across corpus sizes: left out.
-USED = np.array([1.0, 1.0, 1.0, 0.0, 1.0])
+USED = np.array([1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0])  # one per ALL_FEATURES; the reader's are used
 
 
 Feature = tuple[int, list[float], bool, bool, bool]  # article, features, answered correctly, off-article,
@@ -86,11 +86,14 @@ def balanced_threshold(own: np.ndarray, off: np.ndarray) -> float:
 
 def fit_model(X: np.ndarray, y: np.ndarray, off_article: np.ndarray, answerable: np.ndarray) -> AnswerabilityModel:
     """Standardise, fit on ``y`` (the top quote answers), and set the threshold by
-    ``balanced_threshold`` between the ``answerable`` rows and the ``off_article`` rows."""
+    ``balanced_threshold`` between the ``answerable`` rows and the ``off_article`` rows.
+    ``X`` has the retrieval ``FEATURES`` columns, or ``ALL_FEATURES`` with a reader."""
+    names = ALL_FEATURES if X.shape[1] == len(ALL_FEATURES) else FEATURES
+    used = USED[: len(names)]
     mean, scale = X.mean(axis=0), X.std(axis=0) + 1e-9
-    w, b = fit_logistic((X - mean) / scale * USED, y)
-    w = w * USED
-    model = AnswerabilityModel(w.tolist(), b, 0.5, mean.tolist(), scale.tolist())
+    w, b = fit_logistic((X - mean) / scale * used, y)
+    w = w * used
+    model = AnswerabilityModel(w.tolist(), b, 0.5, mean.tolist(), scale.tolist(), names)
     if not (off_article.any() and answerable.any()):
         return model
     probability = model.probabilities(X)
@@ -136,16 +139,24 @@ def feature_arrays(features: list[Feature]):
 
 
 def write_shipped_models(raw: dict, folder: Path | None = None) -> list[Path]:
-    """Fit the ranker and the answerability model on every article and write
-    the JSON files that ship with the package, and the adapter when the run
-    fitted one."""
+    """Fit the ranker and the answerability model on every article and write the JSON
+    files that ship with the package: with a reader, also the rerank mix
+    (``rerank.json``) and the reader's answerability model (``answerability-reader.json``;
+    ``answerability.json`` is then left as it is); the adapter when the run fitted one."""
+    from assistant.ranking.reader import RerankWeights
+
     folder = folder or Path(__file__).resolve().parent.parent / "data"
     ranker = fit_ranker([x for part in raw["ranker_lists"] for x in part])
     _, X, y, off, answerable = feature_arrays(raw["features"])
     model = fit_model(X, y, off, answerable)
-    paths = [folder / "ranker.json", folder / "answerability.json"]
-    for path, text in zip(paths, (ranker.to_json(), model.to_json())):
+    name = SHIPPED_WITH_READER if model.features == ALL_FEATURES else SHIPPED
+    texts = {folder / "ranker.json": ranker.to_json(), folder / Path(name).name: model.to_json()}
+    if raw.get("reader_lists"):
+        mix = fit_ranker([x for part in raw["reader_lists"] for x in part])
+        texts[folder / "rerank.json"] = RerankWeights(*mix.weights).to_json()
+    for path, text in texts.items():
         path.write_text(text + "\n", encoding="utf-8")
+    paths = list(texts)
     if raw.get("adapter") is not None:
         paths.append(folder / "adapter.npz")
         raw["adapter"].save(paths[-1])

@@ -74,7 +74,7 @@ def test_rank_is_the_ranker_over_the_features_and_rerank_keeps_the_order(bot, qu
     ranked = p.rank(snapshot, query, c, bot.params, bot.ranker)
     assert np.allclose(ranked.score, c.features @ np.asarray(bot.ranker.weights))
     assert np.all(np.diff(ranked.final[ranked.order]) <= 0)  # best first
-    assert p.rerank(snapshot, query, ranked) is ranked  # the reader's slot is the identity today
+    assert p.rerank(snapshot, query, ranked, None) is ranked  # no reader: the ranker's order as it is
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -114,3 +114,52 @@ def test_clean_question_blanks_control_characters_and_refuses_bad_input():
     for bad, message in ((None, "must be text"), ("  \t", "empty"), ("x" * 101, "limit is 100")):
         with pytest.raises(Exception, match=message):
             p.clean_question(bad, 100)
+
+
+class LengthReader:
+    """A hand-computable reader: the logit is the sentence's length in characters / 100."""
+
+    def __init__(self):
+        self.calls = []
+
+    def scores(self, question, sentences):
+        self.calls.append((question, list(sentences)))
+        return np.array([len(t) / 100 for t in sentences], dtype=np.float32)
+
+
+@pytest.mark.parametrize("top_n", [1, 3, 10])
+def test_rerank_mixes_the_reader_over_the_top_n_and_keeps_them_ahead(bot, top_n):
+    from assistant.ranking.reader import RerankWeights
+
+    snapshot = bot.snapshot
+    query = p.make_query(snapshot, bot.embedder, "What did the chairman say about profits?")
+    ranked = p.rank(snapshot, query, p.gather(snapshot, query, bot.params), bot.params, bot.ranker)
+    reader, weights = LengthReader(), RerankWeights(ranker=0.5, reader=2.0)
+    out = p.rerank(snapshot, query, ranked, reader, weights, top_n)
+    (asked, texts), = reader.calls  # one batch
+    top = ranked.order[:top_n]
+    assert asked == query.text and texts == [snapshot.sentence(int(r))[0].sentences[snapshot.sentence(int(r))[1]].text
+                                             for r in ranked.candidates.rows[top]]
+    expected = {int(pos): 0.5 * ranked.final[pos] + 2.0 * len(t) / 100 for pos, t in zip(top, texts)}
+    assert set(out.order[:top_n].tolist()) == set(top.tolist())  # the read ones stay ahead
+    assert out.order[top_n:].tolist() == ranked.order[top_n:].tolist()  # the rest keep the ranker's order
+    assert [round(expected[int(i)], 6) for i in out.order[:top_n]] == sorted((round(v, 6) for v in expected.values()),
+                                                                          reverse=True)
+    assert np.allclose(out.final[top], [expected[int(i)] for i in top])
+    assert np.isnan(out.read).sum() == len(out.read) - len(top)
+
+
+def test_reader_features_are_top_logit_margin_and_agreement(bot):
+    from assistant.ranking.reader import RerankWeights
+
+    snapshot = bot.snapshot
+    query = p.make_query(snapshot, bot.embedder, "What did the chairman say about profits?")
+    ranked = p.rank(snapshot, query, p.gather(snapshot, query, bot.params), bot.params, bot.ranker)
+    out = p.rerank(snapshot, query, ranked, LengthReader(), RerankWeights(ranker=0.0, reader=1.0), 5)
+    read = out.read[out.order[:5]]
+    assert np.all(np.diff(read) <= 0)  # reader-only weights: ordered by the reader
+    top, margin, agrees = p.reader_features(out)
+    assert top == pytest.approx(read[0]) and margin == pytest.approx(read[0] - read[1])
+    ranker_choice = ranked.order[:5][np.argmax(ranked.score[ranked.order[:5]])]
+    assert agrees == float(ranker_choice == out.order[0])
+    assert p.reader_features(ranked) is None

@@ -38,15 +38,14 @@ def _answers(bot):
 
 
 @pytest.fixture(scope="module")
-def pristine(tmp_path_factory):
-    """A corpus (seed + 3 BBC articles) and its index, built once; tests copy them."""
-    from assistant import Settings
-
+def pristine(tmp_path_factory, fake_settings):
+    """A corpus (seed + 3 BBC articles) and its index, built once; tests copy them and
+    compare their answers with these (so with the same settings)."""
     root = tmp_path_factory.mktemp("pristine")
     shutil.copytree(ROOT / "corpus", root / "corpus")
     for i, path in enumerate(bbc_files(3)):
         shutil.copy(path, root / "corpus" / f"bbc-{i}.txt")
-    bot = _bot(root / "corpus", root / "idx", Settings(model="fake", progress=False))
+    bot = _bot(root / "corpus", root / "idx", fake_settings)
     return root, _answers(bot)
 
 

@@ -1,0 +1,120 @@
+"""Training examples for the reader: (question, answer sentence, hard negatives) from SQuAD v1.1.
+
+Every article is ingested and segmented exactly as the engine does it
+(``article_from_text``), so the reader learns on the sentences it will meet.
+A question's positive is the one sentence of its paragraph that contains the
+answer text (the rebuilt file's ``answer_start`` is the text's first
+occurrence, so offsets are not trusted; a question whose answer text is in
+several sentences of the paragraph is left out as ambiguous). Negatives look
+like what the reader meets at ask time: other sentences of the same paragraph,
+then the plain hybrid retrieval's top candidates from the same article (BM25
+and the bundled model without its adapter, which saw the evaluation articles).
+
+Example:
+    >>> from assistant.ingest.files import article_from_text
+    >>> art = article_from_text("T\\n\\nThe cat sat. The dog ran far.\\n\\nBirds flew.")
+    >>> answer_sentence(art, [(20, 23)], ["dog"])
+    1
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from assistant.types import Article
+
+SAME_PARAGRAPH = 2  # negatives from the answer's own paragraph, at most
+
+
+@dataclass(frozen=True)
+class ReaderExample:
+    """One question with its answer sentence and negatives (texts), for listwise training."""
+
+    question: str
+    positive: str
+    negatives: tuple[str, ...]
+    title: str = ""
+
+
+def answer_sentence(article: Article, spans: list[tuple[int, int]], texts: list[str]) -> int | None:
+    """Index of the one sentence, in the paragraph of the first answer span, that contains an
+    answer text; None when no sentence or several do."""
+    if not spans:
+        return None
+    paragraph = article.paragraph_of(spans[0][0])
+    holders = [i for i, s in enumerate(article.sentences)
+               if s.paragraph == paragraph and any(t and t in s.text for t in texts)]
+    return holders[0] if len(holders) == 1 else None
+
+
+def pick_negatives(article: Article, gold: int, ranked: list[int], count: int, rng: random.Random) -> list[int]:
+    """Up to ``SAME_PARAGRAPH`` other sentences of the gold sentence's paragraph (random),
+    then the best of ``ranked`` (retrieval order) until there are ``count``; never a
+    sentence with the gold sentence's text."""
+    sentences = article.sentences
+    gold_text = sentences[gold].text
+    same = [i for i, s in enumerate(sentences) if s.paragraph == sentences[gold].paragraph and s.text != gold_text]
+    chosen = rng.sample(same, min(SAME_PARAGRAPH, len(same), count))
+    for i in ranked:
+        if len(chosen) >= count:
+            break
+        if i not in chosen and sentences[i].text != gold_text:
+            chosen.append(i)
+    return chosen
+
+
+def save_examples(examples: list[ReaderExample], path: Path) -> None:
+    """JSONL, one example per line (written to a temporary name, then renamed)."""
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        for e in examples:
+            handle.write(json.dumps(asdict(e), ensure_ascii=False) + "\n")
+    tmp.replace(path)
+
+
+def load_examples(path: Path) -> list[ReaderExample]:
+    with open(path, encoding="utf-8") as handle:
+        return [ReaderExample(d["question"], d["positive"], tuple(d["negatives"]), d.get("title", ""))
+                for d in map(json.loads, handle)]
+
+
+def build_examples(squad_path: Path, per_article: int, negatives: int, seed: int,
+                   progress: bool = True) -> list[ReaderExample]:
+    """Up to ``per_article`` questions of every article (a seeded sample), each with its
+    answer sentence and ``negatives`` hard negatives (see the module docstring)."""
+    from tqdm import tqdm
+
+    from assistant.api import Assistant
+    from assistant.embedding.adapter import NONE
+    from assistant.embedding.embedder import embedder_for
+    from assistant.evaluation.datasets import load_squad
+    from assistant.ingest.files import article_from_text
+    from assistant.settings import Settings
+
+    rng = random.Random(seed)
+    settings = Settings(progress=False)
+    embedder = embedder_for(settings, 0, adapter=NONE)
+    examples = []
+    for squad in tqdm(load_squad(squad_path), desc="reader examples", unit="article", disable=not progress):
+        article = article_from_text(squad.text)
+        bot = Assistant.from_articles([article], embedder, settings)
+        questions = rng.sample(squad.questions, min(per_article, len(squad.questions)))
+        for q in questions:
+            texts = [squad.text[s:e] for s, e in q.answers]
+            gold = answer_sentence(article, q.answers, texts)
+            if gold is None:
+                continue
+            spans, ranked = bot.candidates(q.question, "weighted")
+            order = [_index_of(article, spans[p][1]) for p in ranked.order.tolist()[:20]]
+            chosen = pick_negatives(article, gold, order, negatives, rng)
+            examples.append(ReaderExample(q.question, article.sentences[gold].text,
+                                          tuple(article.sentences[i].text for i in chosen), article.title))
+    rng.shuffle(examples)
+    return examples
+
+
+def _index_of(article: Article, start: int) -> int:
+    return next(i for i, s in enumerate(article.sentences) if s.start == start)

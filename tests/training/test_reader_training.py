@@ -1,0 +1,77 @@
+"""``assistant train reader``: the examples it builds, and a tiny real run that
+checkpoints, resumes to the same weights, and exports a reader both loaders agree on."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import numpy as np
+import pytest
+
+from assistant.ingest.files import article_from_text
+from assistant.training.reader_data import answer_sentence, pick_negatives
+from tests.conftest import DATA
+
+TRAIN = DATA / "squad1.1-train" / "train-v1.1.json"
+TEXT = "T\n\nThe cat sat on the mat. The dog ran far away. A bird sang.\n\nThe cat slept. Rain fell."
+
+
+def test_the_answer_sentence_is_the_one_sentence_of_its_paragraph_with_the_answer_text():
+    article = article_from_text(TEXT)
+    dog = TEXT.index("dog")
+    assert answer_sentence(article, [(dog, dog + 3)], ["dog"]) == 1
+    cat = TEXT.index("cat")  # "cat" is in sentence 0 and, in another paragraph, sentence 3: the span's paragraph wins
+    assert answer_sentence(article, [(cat, cat + 3)], ["cat"]) == 0
+    the = TEXT.index("The")  # in two sentences of the same paragraph: ambiguous, left out
+    assert answer_sentence(article, [(the, the + 3)], ["The"]) is None
+    assert answer_sentence(article, [], ["dog"]) is None
+
+
+def test_negatives_come_from_the_paragraph_first_then_retrieval_and_never_repeat_the_answer():
+    article = article_from_text(TEXT)
+    chosen = pick_negatives(article, 1, [3, 1, 4, 0, 2], 3, random.Random(0))
+    assert len(chosen) == 3 and 1 not in chosen and len(set(chosen)) == 3
+    assert set(chosen[:2]) == {0, 2}  # the gold sentence's paragraph neighbours, up to two
+    assert chosen[2] == 3  # then the best retrieved sentence not already chosen
+    assert pick_negatives(article, 3, [], 4, random.Random(0)) == [4]  # nothing retrieved: what the paragraph has
+
+
+def _tiny_squad(path, articles: int = 2, paragraphs: int = 3) -> None:
+    data = json.loads(TRAIN.read_text(encoding="utf-8"))["data"][:articles]
+    path.write_text(json.dumps({"data": [{"title": a["title"], "paragraphs": a["paragraphs"][:paragraphs]}
+                                         for a in data]}), encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_tiny_run_checkpoints_resumes_to_the_same_weights_and_exports(tmp_path):
+    pytest.importorskip("torch")
+    if not TRAIN.is_file():
+        pytest.skip("the SQuAD v1.1 training file is in ../shared/data")
+    import torch
+
+    from assistant.embedding.light_reader import LightReader
+    from assistant.training.reader import Plan, export, train
+
+    torch.set_num_threads(1)  # the same kernels in both runs
+    _tiny_squad(tmp_path / "tiny.json")
+    plan = Plan(data=str(tmp_path / "tiny.json"), per_article=5, negatives=2, batch_questions=2, max_length=48)
+    straight, done, _, total = train(plan, tmp_path / "a", 5, resume=False, progress=False, max_steps=3)
+    assert done.step == 3 <= total and done.pairs == 3 * 2 * 3 and len(done.losses) == 3
+    assert {p.suffix for p in (tmp_path / "a" / "checkpoint").iterdir()} == {".safetensors", ".json"}  # no pickle
+    train(plan, tmp_path / "b", 5, resume=False, progress=False, max_steps=1)
+    resumed, again, _, _ = train(plan, tmp_path / "b", 5, resume=True, progress=False, max_steps=3)
+    assert again.step == 3 and again.losses[:1] == done.losses[:1]
+    for (name, a), b in zip(straight[0].model.state_dict().items(), resumed[0].model.state_dict().values()):
+        assert torch.allclose(a, b, atol=1e-5), name
+    out = export(straight, plan, done, total, {"questions": 0}, tmp_path / "reader", "assistant train reader")
+    provenance = json.loads((out / "provenance.json").read_text())
+    assert provenance["steps"] == 3 and provenance["pairs_seen"] == 18 and provenance["data"]["sha256"]
+    from sentence_transformers import CrossEncoder
+
+    pairs = ("Who ruled?", ["The king ruled the land.", "Rain fell on the hills.", "Nobody knows."])
+    light = LightReader(out, backend="numpy").scores(*pairs)
+    heavy = CrossEncoder(str(out)).predict([(pairs[0], s) for s in pairs[1]], activation_fn=torch.nn.Identity())
+    assert np.allclose(light, heavy, atol=1e-4)
+    with pytest.raises(Exception, match="other settings"):
+        train(Plan(**{**plan.__dict__, "lr": 1e-3}), tmp_path / "b", 5, resume=True, progress=False, max_steps=4)
