@@ -32,6 +32,10 @@ import numpy as np
 
 from assistant.embedding.light_encoder import SINGLE_THREAD_TOKENS, LightEncoder, _chunks, _layer_norm
 
+# Token slots (pairs x longest) per torch batch: batching pairs of similar length wastes less on
+# padding (seed warm ask median 63.8 ms in one batch, 52.5 ms at 400, 53.7 at 200, 54.5 at 700).
+TORCH_TOKENS = 400
+
 
 def supports(folder: Path) -> bool:
     """True when ``folder`` holds a one-logit BERT sequence classifier and its tokenizer."""
@@ -79,11 +83,13 @@ class LightReader(LightEncoder):
             return np.zeros(0, dtype=np.float32)
         from threadpoolctl import threadpool_limits
 
-        if self.backend == "torch":
-            return self._torch_logits(*self._pairs(question, sentences))
         lengths = [len(e.ids) for e in self._tokenizer.encode_batch([(question, s) for s in sentences])]
         order = sorted(range(len(sentences)), key=lengths.__getitem__)
         out = np.zeros(len(sentences), dtype=np.float32)
+        if self.backend == "torch":  # batches of similar length: padding is wasted work
+            for chunk in _chunks(order, lengths, TORCH_TOKENS):
+                out[chunk] = self._torch_logits(*self._pairs(question, [sentences[i] for i in chunk]))
+            return out
         with threadpool_limits(limits=1, user_api="blas"):  # see LightEncoder.encode
             for chunk in _chunks(order, lengths, SINGLE_THREAD_TOKENS * 2):
                 out[chunk] = self._logits(*self._pairs(question, [sentences[i] for i in chunk]))
