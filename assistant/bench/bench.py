@@ -55,8 +55,7 @@ def stage_times(bot, questions: list[str]) -> dict[str, float]:
         marks.append(time.perf_counter())
         quotes = p.quote(snapshot, query, ranked, bot.settings.top_k)
         marks.append(time.perf_counter())
-        p.decide(snapshot, query, ranked, quotes, engine.reader_model if ranked.read is not None else
-                 engine.retrieval_model)
+        p.decide(snapshot, query, ranked, quotes, engine.model_for(ranked))
         marks.append(time.perf_counter())
         for key, t0, t1 in zip(names, marks, marks[1:]):
             parts[key].append((t1 - t0) * 1000)

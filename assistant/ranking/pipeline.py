@@ -244,6 +244,10 @@ class Engine:
         """The model that decides "found": the reader's when there is a reader."""
         return self.reader_model if self.reader is not None else self.retrieval_model
 
+    def model_for(self, ranked: Ranked) -> ans.AnswerabilityModel:
+        """The reader's model when the reader read these candidates (never for the baselines)."""
+        return self.reader_model if ranked.read is not None else self.retrieval_model
+
     def params_for(self, method: str | None) -> Params:
         """The retrieval params with ``method`` (None: the default); an unknown method raises."""
         if method is None:
@@ -273,6 +277,4 @@ class Engine:
             return make_answer(query.question, [], 0.0, 1.0), []
         ranked = self.ranked(snapshot, query, method, article_ids)
         quotes = quote(snapshot, query, ranked, top_k)
-        # The reader's model when the reader read the candidates (not for the baseline methods).
-        model = self.reader_model if ranked.read is not None else self.retrieval_model
-        return decide(snapshot, query, ranked, quotes, model)
+        return decide(snapshot, query, ranked, quotes, self.model_for(ranked))
