@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.embedding.embedder import bf16_autocast
 from assistant.embedding.light_encoder import SINGLE_THREAD_TOKENS, LightEncoder, _chunks, _layer_norm
 
 # Token slots (pairs x longest) per torch batch: batching pairs of similar length wastes less on
@@ -67,12 +68,13 @@ class LightReader(LightEncoder):
 
             self._t = {k: torch.from_numpy(v) for k, v in self._w.items()}
 
-    def _pairs(self, question: str, sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        encodings = self._tokenizer.encode_batch([(question, s) for s in sentences])
+    @staticmethod
+    def _pairs(encodings: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Padded token ids, segment ids and the attention mask of tokenized pairs."""
         longest = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(sentences), longest), dtype=np.int64)
-        types = np.zeros((len(sentences), longest), dtype=np.int64)
-        keep = np.zeros((len(sentences), longest), dtype=np.float32)
+        ids = np.zeros((len(encodings), longest), dtype=np.int64)
+        types = np.zeros((len(encodings), longest), dtype=np.int64)
+        keep = np.zeros((len(encodings), longest), dtype=np.float32)
         for row, e in enumerate(encodings):
             ids[row, : len(e.ids)], types[row, : len(e.ids)], keep[row, : len(e.ids)] = e.ids, e.type_ids, 1.0
         return ids, types, keep
@@ -83,16 +85,17 @@ class LightReader(LightEncoder):
             return np.zeros(0, dtype=np.float32)
         from threadpoolctl import threadpool_limits
 
-        lengths = [len(e.ids) for e in self._tokenizer.encode_batch([(question, s) for s in sentences])]
+        encodings = self._tokenizer.encode_batch([(question, s) for s in sentences])  # once: chunks reuse them
+        lengths = [len(e.ids) for e in encodings]
         order = sorted(range(len(sentences)), key=lengths.__getitem__)
         out = np.zeros(len(sentences), dtype=np.float32)
         if self.backend == "torch":  # batches of similar length: padding is wasted work
             for chunk in _chunks(order, lengths, TORCH_TOKENS):
-                out[chunk] = self._torch_logits(*self._pairs(question, [sentences[i] for i in chunk]))
+                out[chunk] = self._torch_logits(*self._pairs([encodings[i] for i in chunk]))
             return out
         with threadpool_limits(limits=1, user_api="blas"):  # see LightEncoder.encode
             for chunk in _chunks(order, lengths, SINGLE_THREAD_TOKENS * 2):
-                out[chunk] = self._logits(*self._pairs(question, [sentences[i] for i in chunk]))
+                out[chunk] = self._logits(*self._pairs([encodings[i] for i in chunk]))
         return out
 
     def _logits(self, ids: np.ndarray, types: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -114,7 +117,7 @@ class LightReader(LightEncoder):
         t, eps, heads = self._t, self._eps, self._heads
         ids_t, types_t = torch.from_numpy(ids), torch.from_numpy(types)
         mask = torch.from_numpy((1.0 - keep) * np.float32(-1e9))[:, None, None, :]
-        with torch.inference_mode(), _autocast():
+        with torch.inference_mode(), bf16_autocast(True):
             x = (t["embeddings.word_embeddings.weight"][ids_t]
                  + t["embeddings.position_embeddings.weight"][: ids.shape[1]]
                  + t["embeddings.token_type_embeddings.weight"][types_t])
@@ -141,12 +144,3 @@ class LightReader(LightEncoder):
             logits = pooled @ t["classifier.weight"] + t["classifier.bias"]
         return logits[:, 0].float().numpy()
 
-
-def _autocast():
-    import contextlib
-
-    import torch
-
-    if torch.ops.mkldnn._is_mkldnn_bf16_supported():
-        return torch.autocast("cpu", dtype=torch.bfloat16)
-    return contextlib.nullcontext()

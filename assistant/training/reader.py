@@ -81,15 +81,12 @@ def _device() -> str:
 
 
 def _autocast(device: str):
-    import contextlib
-
+    """bf16 autocast on CUDA, and on the CPU where it computes bf16 natively (``bf16_autocast``)."""
     import torch
 
-    if device == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    if torch.ops.mkldnn._is_mkldnn_bf16_supported():
-        return torch.autocast("cpu", dtype=torch.bfloat16)
-    return contextlib.nullcontext()
+    from assistant.embedding.embedder import bf16_autocast
+
+    return torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else bf16_autocast(True)
 
 
 def new_model(plan: Plan, device: str):

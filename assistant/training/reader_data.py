@@ -107,14 +107,11 @@ def build_examples(squad_path: Path, per_article: int, negatives: int, seed: int
             gold = answer_sentence(article, q.answers, texts)
             if gold is None:
                 continue
-            spans, ranked = bot.candidates(q.question, "weighted")
-            order = [_index_of(article, spans[p][1]) for p in ranked.order.tolist()[:20]]
+            _, ranked = bot.candidates(q.question, "weighted")
+            order = [bot.snapshot.sentence(int(ranked.candidates.rows[p]))[1] for p in ranked.order.tolist()[:20]]
             chosen = pick_negatives(article, gold, order, negatives, rng)
             examples.append(ReaderExample(q.question, article.sentences[gold].text,
                                           tuple(article.sentences[i].text for i in chosen), article.title))
     rng.shuffle(examples)
     return examples
 
-
-def _index_of(article: Article, start: int) -> int:
-    return next(i for i, s in enumerate(article.sentences) if s.start == start)
