@@ -86,7 +86,7 @@ def test_ask_is_the_composition_of_the_stages(bot, method):
         candidates = p.gather(snapshot, query, params)
         ranked = p.rerank(snapshot, query, p.rank(snapshot, query, candidates, params, bot.ranker))
         quotes = p.quote(snapshot, query, ranked, 3)
-        by_hand, feats = p.decide(snapshot, query, ranked, quotes, bot.answerability)
+        by_hand, feats = p.decide(snapshot, query, ranked, quotes, bot.engine.model_for(ranked))
         assert bot.ask(question, top_k=3, method=method) == by_hand
         assert bot.explain(question, 3, method) == (by_hand, feats)
 
