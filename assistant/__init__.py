@@ -14,12 +14,12 @@ from assistant.errors import (
     SidecarError, StoreError, UnknownArticleError, UnreadableFileError,
 )
 from assistant.settings import Settings
-from assistant.types import Answer, Article, Attribution, Quote, Sentence
+from assistant.types import Answer, Article, Attribution, Notice, Quote, Sentence, Speaker, SpokenSentence
 
 __all__ = [
     "AdapterError", "Answer", "Article", "ArticleError", "Assistant", "AssistantError", "Attribution", "DatasetError",
     "EmptyArticleError", "EmptyQuestionError", "FetchError", "FileTooLargeError", "HistoryError", "IndexCorruptError",
     "IndexMissingError", "IndexStaleError", "IndexWriteError", "MethodError", "ModelMissingError", "NoArticlesError",
-    "NoSuchFileError", "Quote", "QuestionError", "ReaderError", "Sentence", "Settings", "SettingsError",
-    "SidecarError", "StoreError", "UnknownArticleError", "UnreadableFileError",
+    "NoSuchFileError", "Notice", "Quote", "QuestionError", "ReaderError", "Sentence", "Settings", "SettingsError",
+    "SidecarError", "Speaker", "SpokenSentence", "StoreError", "UnknownArticleError", "UnreadableFileError",
 ]

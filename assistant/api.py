@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from assistant.attribution.roster import speakers_of
 from assistant.embedding.embedder import Embedder, embedder_for
 from assistant.errors import QuestionError
 from assistant.ingest.source import read_source
@@ -29,7 +30,7 @@ from assistant.settings import Settings
 from assistant.store import lifecycle
 from assistant.store.build import IndexData
 from assistant.store.snapshot import Snapshot
-from assistant.types import Answer, Article
+from assistant.types import Answer, Article, Speaker
 
 
 class Assistant:
@@ -44,6 +45,7 @@ class Assistant:
                                       top_n=self.settings.reader_top_n)
         self._snapshot = Snapshot.of(data)
         self._write_lock = threading.Lock()
+        self._rosters: dict[tuple[str, str | None], list[Speaker]] = {}
 
     # ----- construction -------------------------------------------------------------
     @classmethod
@@ -86,6 +88,19 @@ class Assistant:
     def snapshot(self) -> Snapshot:
         """The index as it is now (immutable; ``add`` replaces it)."""
         return self._snapshot
+
+    def speakers(self, article_id: str | None = None) -> list[Speaker]:
+        """Who is quoted: every speaker of one article (or of all, article by article),
+        aliases merged, with the sentences attributed to them (``attribution.roster``)."""
+        snapshot = self._snapshot
+        articles = [snapshot.article(article_id)] if article_id is not None else snapshot.data.articles
+        return [speaker for article in articles for speaker in self._roster(article)]
+
+    def _roster(self, article: Article) -> list[Speaker]:
+        key = (article.id, article.fingerprint)
+        if key not in self._rosters:  # articles never change under an id+fingerprint: compute once
+            self._rosters[key] = speakers_of(article)
+        return self._rosters[key]
 
     # ----- asking -------------------------------------------------------------------
     def ask(self, question: str, top_k: int | None = None, history: History | None = None,

@@ -1,4 +1,4 @@
-"""Pydantic models of the public API: Article, Sentence, Attribution, Quote, Answer.
+"""Pydantic models of the public API: Article, Sentence, Attribution, Quote, Answer, Speaker.
 
 Every text field that comes from an article is a verbatim span of
 ``Article.text`` and carries its ``(start, end)`` offsets, so callers can check
@@ -101,18 +101,76 @@ class Quote(_Frozen):
         return self.text[self.highlight[0] - self.start : self.highlight[1] - self.start]
 
 
+class SpokenSentence(_Frozen):
+    """A sentence a ``Speaker`` says: ``article.text[start:end]``, its paragraph and kind."""
+
+    start: int
+    end: int
+    paragraph: int
+    kind: Kind
+
+
+class Speaker(_Frozen):
+    """Someone the attribution layer finds speaking in one article, aliases merged.
+
+    ``name`` is the fullest form the article uses (``article.text[name_span[0]:name_span[1]]``);
+    ``aliases`` are the other forms attributed to them ("Ms Harbath", "Harbath", a
+    resolved "she" counts under the name it resolves to). ``kind`` is ``person`` (a
+    personal name), ``group`` (an organisation, a role or a description: "a
+    spokesman", "the Treasury") or ``outlet`` (the publisher's own commentary).
+    ``outlets`` are the outlets they spoke to ("BuzzFeed News"), verbatim.
+    """
+
+    article_id: str
+    name: str
+    name_span: Span
+    aliases: list[str] = Field(default_factory=list)
+    kind: Literal["person", "group", "outlet"] = "person"
+    role: str | None = None
+    role_span: Span | None = None
+    outlets: list[str] = Field(default_factory=list)
+    sentences: list[SpokenSentence] = Field(default_factory=list)
+
+    @property
+    def quoted(self) -> int:
+        """How many of their sentences are direct quotes."""
+        return sum(s.kind == "direct_quote" for s in self.sentences)
+
+
+NOTICES = {
+    "mentioned_not_quoted": "{name} is mentioned but not quoted in this article.",
+    "no_other_quote": "{name} has no other quoted sentence in this article.",
+}
+
+
+class Notice(_Frozen):
+    """Fixed text about a person: a template from ``NOTICES`` filled with a verbatim name span."""
+
+    kind: Literal["mentioned_not_quoted", "no_other_quote"]
+    article_id: str
+    name: str
+    name_span: Span
+
+    @property
+    def text(self) -> str:
+        return NOTICES[self.kind].format(name=self.name)
+
+
 class Answer(_Frozen):
     """What ``Assistant.ask`` returns: verbatim quotes, best first, or "not found".
 
     ``found`` is False when the articles do not answer; ``quotes`` may then still
     hold the closest passages. ``confidence`` is the calibrated probability that
-    ``quotes[0]`` answers the question.
+    ``quotes[0]`` answers the question. ``notice`` is set when a question about a
+    person has no quote to give ("X is mentioned but not quoted in this article.");
+    ``quotes`` then hold the sentences that mention them.
     """
 
     question: str
     found: bool
     confidence: float = Field(ge=0.0, le=1.0)
     quotes: list[Quote] = Field(default_factory=list)
+    notice: Notice | None = None
 
     def to_markdown(self) -> str:
         """Markdown for the chat: fixed templates plus escaped verbatim text."""

@@ -1,0 +1,133 @@
+"""Who is quoted in an article: the sentences' speakers gathered into ``Speaker``s.
+
+Scope: one article at a time, from the ``Attribution`` every sentence already
+carries. The forms a person goes by ("Katie Harbath", "Ms Harbath", "Harbath")
+merge under the fullest one: a short form (a surname, with or without a title)
+joins the most recent full name ending in that surname, so "Tony Blair" and
+"Cherie Blair" stay two people. Pronouns the attribution layer resolved are
+already names; an unresolved "he" or "they" names nobody and is left out.
+Organisations, roles and descriptions ("a spokesman", "the Treasury") are
+``group`` speakers keyed by their words; the publisher's commentary is the
+``outlet`` speaker.
+
+Example:
+    >>> from assistant.ingest.files import article_from_text
+    >>> art = article_from_text('Ann Lee, a nurse, spoke.\\n\\n"We won," Ms Lee said. "It was hard," she said.')
+    >>> [(s.name, s.aliases, s.quoted) for s in speakers_of(art)]
+    [('Ann Lee', ['Ms Lee'], 2)]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.attribution.cues import DETERMINER, PRONOUN
+from assistant.attribution.mentions import TITLES, is_person
+from assistant.types import Article, Speaker, SpokenSentence
+
+__all__ = ["name_forms", "speakers_of", "surname"]
+
+_TITLE = re.compile(rf"^(?:{TITLES})\.?\s+")
+_POSSESSIVE = re.compile(r"[’']s$")
+
+
+def surname(form: str) -> str:
+    """The last word of a personal name, title and possessive dropped: 'Ms Harbath' -> 'Harbath'."""
+    words = _TITLE.sub("", form).split()
+    return _POSSESSIVE.sub("", words[-1]) if words else ""
+
+
+def name_forms(speaker: Speaker) -> list[str]:
+    """Every way the article names ``speaker``: its name, aliases, and a person's surname."""
+    forms = [speaker.name, *speaker.aliases]
+    if speaker.kind == "person":
+        forms.append(surname(speaker.name))
+    return list(dict.fromkeys(f for f in forms if f))
+
+
+@dataclass
+class _Group:
+    kind: str
+    forms: dict[str, tuple[int, int]] = field(default_factory=dict)  # form -> first span
+    sentences: list[SpokenSentence] = field(default_factory=list)
+    role: tuple[str, tuple[int, int]] | None = None
+    outlets: list[str] = field(default_factory=list)
+
+
+def _kind(speaker: str, attribution_kind: str, surnames: set[str]) -> str:
+    if attribution_kind == "commentary":
+        return "outlet"
+    if DETERMINER.match(speaker) or not speaker[:1].isupper():
+        return "group"
+    return "person" if is_person(speaker, surnames) else "group"
+
+
+def _key(speaker: str, kind: str, full_names: dict[str, str]) -> str:
+    """Which group a form joins: a person's full name, or the surname's latest full name."""
+    if kind != "person":
+        return f"{kind}:{DETERMINER.sub('', speaker.lower()).strip()}"
+    last = surname(speaker)
+    bare = _TITLE.sub("", speaker)
+    if " " in bare:  # a full name: its own person, and the one its surname now means
+        full_names[last] = bare
+        return f"person:{bare}"
+    return f"person:{full_names.get(last, last)}"
+
+
+def speakers_of(article: Article) -> list[Speaker]:
+    """The article's speakers in order of first appearance, each with every sentence
+    attributed to them (direct quotes, reported speech, commentary)."""
+    groups: dict[str, _Group] = {}
+    full_names: dict[str, str] = {}
+    surnames = {surname(s.attribution.speaker) for s in article.sentences
+                if s.attribution and s.attribution.speaker and len(s.attribution.speaker.split()) >= 2}
+    for sentence in article.sentences:
+        a = sentence.attribution
+        if not a or not a.speaker or not a.speaker_span or a.kind == "narration" or PRONOUN.match(a.speaker):
+            continue
+        kind = _kind(a.speaker, a.kind, surnames)
+        group = groups.setdefault(_key(a.speaker, kind, full_names), _Group(kind))
+        group.forms.setdefault(a.speaker, a.speaker_span)
+        group.sentences.append(SpokenSentence(start=sentence.start, end=sentence.end,
+                                              paragraph=sentence.paragraph, kind=a.kind))
+        if a.role and a.role_span and group.role is None:
+            group.role = (a.role, a.role_span)
+        if a.outlet and a.outlet not in group.outlets and a.outlet not in a.speaker:
+            group.outlets.append(a.outlet)
+    return [_speaker(article, group) for group in _merge_early_surnames(groups).values()]
+
+
+def _short_forms(text: str, last: str) -> list[str]:
+    """'Ms Harbath' and 'Harbath' as the text prints them (titled forms first)."""
+    titled = re.findall(rf"\b(?:{TITLES})\.?\s+{re.escape(last)}\b", text)
+    bare = [last] if re.search(rf"(?<![\w’'-]){re.escape(last)}(?![\w’'-])", text) else []
+    return list(dict.fromkeys(titled + bare))
+
+
+def _merge_early_surnames(groups: dict[str, _Group]) -> dict[str, _Group]:
+    """A bare surname seen before its full name ("Harbath ... Katie Harbath") joins that
+    full name when exactly one full name ends in it."""
+    for key in [k for k in groups if k.startswith("person:") and " " not in k]:
+        last = key.split(":", 1)[1]
+        fulls = [k for k in groups if k.startswith("person:") and " " in k and surname(k) == last]
+        if len(fulls) == 1:
+            early, full = groups.pop(key), groups[fulls[0]]
+            full.forms = {**full.forms, **{f: s for f, s in early.forms.items() if f not in full.forms}}
+            full.sentences = sorted(full.sentences + early.sentences, key=lambda s: s.start)
+            full.role = full.role or early.role
+            full.outlets += [o for o in early.outlets if o not in full.outlets]
+    return groups
+
+
+def _speaker(article: Article, group: _Group) -> Speaker:
+    # The fullest form names them: most words without a title, then first seen.
+    order = list(group.forms)
+    name = max(order, key=lambda f: (len(_TITLE.sub("", f).split()), -order.index(f)))
+    aliases = [f for f in order if f != name]
+    if group.kind == "person" and " " in _TITLE.sub("", name):
+        aliases += [f for f in _short_forms(article.text, surname(name)) if f not in aliases and f != name]
+    return Speaker(article_id=article.id, name=name, name_span=group.forms[name],
+                   aliases=aliases, kind=group.kind,
+                   role=group.role[0] if group.role else None, role_span=group.role[1] if group.role else None,
+                   outlets=group.outlets, sentences=group.sentences)
