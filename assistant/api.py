@@ -22,7 +22,7 @@ from assistant.attribution.roster import speakers_of
 from assistant.embedding.embedder import Embedder, embedder_for
 from assistant.errors import QuestionError
 from assistant.ingest.source import read_source
-from assistant.ranking import pipeline
+from assistant.ranking import people, pipeline
 from assistant.ranking.candidates import Params
 from assistant.ranking.followup import History, Turn, normalise_history
 from assistant.ranking.reader import reader_for
@@ -143,6 +143,12 @@ class Assistant:
 
     def _answer(self, snapshot: Snapshot, question: str, top_k: int, turns: list[Turn],
                 article_ids: list[str] | None, method: str | None) -> Answer:
+        if method in (None, "hybrid"):  # the baselines stay retrieval alone
+            scope = people.scope_of(snapshot, article_ids, self._roster)
+            person = people.answer_person(scope, question, turns, top_k,
+                                          people.ranked_rows_for(snapshot, self.embedder))
+            if person is not None:
+                return person
         query = pipeline.make_query(snapshot, self.embedder, question, turns)
         return self.engine.answer(snapshot, query, top_k, method, article_ids)
 

@@ -1,4 +1,4 @@
-"""Command line: ``assistant ask | index build|verify|info | eval | bench | serve | loadcheck``.
+"""Command line: ``assistant ask | speakers | index build|verify|info | eval | bench | serve | loadcheck``.
 
 Heavy libraries are imported only by the commands that need them. Errors of the
 package print their message (no traceback) and exit non-zero.
@@ -35,6 +35,26 @@ def cmd_ask(args) -> int:
     bot = _bot(args)
     answer = bot.ask(args.question, top_k=args.top_k if args.top_k is not None else bot.settings.top_k)
     print(answer.model_dump_json(indent=2) if args.json else answer.to_text())
+    return 0
+
+
+def cmd_speakers(args) -> int:
+    bot = _bot(args)
+    speakers = bot.speakers(args.article)
+    if args.json:
+        print(json.dumps([s.model_dump(mode="json") for s in speakers], indent=2, ensure_ascii=False))
+        return 0
+    titles = {a.id: a.title for a in bot.articles}
+    shown = None
+    for s in speakers:
+        if s.article_id != shown:
+            print(f"{titles[s.article_id]} [{s.article_id}]")
+            shown = s.article_id
+        role = f", {s.role}" if s.role else ""
+        also = f" (also: {', '.join(s.aliases)})" if s.aliases else ""
+        print(f"  {s.name}{role} [{s.kind}]: {s.quoted} quoted, {len(s.sentences) - s.quoted} other{also}")
+    if not speakers:
+        print("No speakers found.")
     return 0
 
 
@@ -131,6 +151,10 @@ def _add_ask_and_index(sub) -> None:
     ask.add_argument("--top-k", type=int, help="quotes to show (default: ASSISTANT_TOP_K, else 3)")
     ask.add_argument("--json", action="store_true", help="print the Answer as JSON")
     ask.set_defaults(func=cmd_ask)
+    speakers = sub.add_parser("speakers", help="who is quoted: each article's speakers, roles and quote counts")
+    speakers.add_argument("--article", help="one article's id (default: every article)")
+    speakers.add_argument("--json", action="store_true", help="print the Speakers as JSON")
+    speakers.set_defaults(func=cmd_speakers)
     index = sub.add_parser("index", help="build, verify or describe the index")
     index.add_argument("action", choices=["build", "verify", "info"])
     index.add_argument("--force", action="store_true", help="rebuild from scratch even if the index is current "

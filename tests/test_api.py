@@ -4,6 +4,7 @@ import pytest
 
 from assistant import Assistant, EmptyQuestionError, QuestionError, UnknownArticleError
 from assistant.embedding.embedder import FakeEmbedder
+from assistant.ingest.files import article_from_text
 from tests.conftest import CORPUS, CountingEmbedder, assert_verbatim
 
 QUESTIONS = ["Who did Zuckerberg call?", "What did Katie Harbath say?", "Who is Gary Coby?",
@@ -61,15 +62,27 @@ def test_an_article_id_given_twice_changes_nothing(fake_bot):
         assert twice.model_dump() == bot.ask(question, article_ids=[seed]).model_dump()
 
 
-def test_follow_up_uses_previous_turn(fake_bot):
-    first = fake_bot.ask("What did Gary Coby tell BuzzFeed News?")
-    follow = fake_bot.ask("What else did he say?", history=[first])
-    assert follow.quotes[0].attribution.speaker == "Gary Coby"
-    assert follow.quotes[0].highlight != first.quotes[0].highlight
+FOLLOW_UP_TEXT = ("Rail fares rise\n\nAnn Lee, a nurse, spoke first. \"We waited an hour,\" she said.\n\n"
+                  "Bo Ray, the station manager, disagreed. \"Trains ran on time,\" he said.\n\n"
+                  "\"Nobody told us anything,\" Ms Lee added.")
+
+
+def test_follow_up_uses_previous_turn(fake_settings):
+    bot = Assistant.from_articles([article_from_text(FOLLOW_UP_TEXT)], embedder=FakeEmbedder(), settings=fake_settings)
+    first = bot.ask("What did Ann Lee say?", top_k=1)
+    follow = bot.ask("What else did she say?", top_k=1, history=[first])
+    assert [q.attribution.speaker for q in first.quotes + follow.quotes] == ["Ann Lee", "Ann Lee"]
+    assert follow.found and follow.quotes[0].highlight != first.quotes[0].highlight
     # Gradio-style message history works too (the previous answer is recomputed).
-    messages = [{"role": "user", "content": "What did Gary Coby tell BuzzFeed News?"},
-                {"role": "assistant", "content": "..."}]
-    assert fake_bot.ask("What else did he say?", history=messages).quotes[0].highlight == follow.quotes[0].highlight
+    messages = [{"role": "user", "content": "What did Ann Lee say?"}, {"role": "assistant", "content": "..."}]
+    again = bot.ask("What else did she say?", top_k=1, history=messages)
+    assert again.quotes[0].highlight == follow.quotes[0].highlight
+    # Nothing of hers is left: say so, naming her with a span, instead of quoting Bo Ray.
+    last = bot.ask("What else did she say?", top_k=1, history=[first, follow])
+    assert not last.found and not last.quotes and last.notice.kind == "no_other_quote"
+    text = bot.articles[0].text
+    assert text[last.notice.name_span[0]:last.notice.name_span[1]] == last.notice.name == "Ann Lee"
+    assert last.to_text().startswith("Ann Lee has no other quoted sentence")
 
 
 def test_add_article_incrementally(tmp_path, fake_settings, corpus_copy):

@@ -63,11 +63,16 @@ def _quote_markdown(quote: Quote) -> str:
     return f"{body}\n>\n> — {escape_markdown(attribution_line(quote))}"
 
 
+def _headline(answer: Answer) -> str:
+    """The fixed first line of an answer that is not found: the person notice, or "Not found"."""
+    return answer.notice.text if answer.notice else NOT_FOUND
+
+
 def answer_markdown(answer: Answer) -> str:
-    head = [] if answer.found else [NOT_FOUND]
+    head = [] if answer.found else [escape_markdown(answer.notice.text) if answer.notice else NOT_FOUND]
     if not answer.quotes:
-        return NOT_FOUND
-    if not answer.found:
+        return head[0] if head else NOT_FOUND
+    if not answer.found and not answer.notice:
         head.append(f"_{CLOSEST}_")
     cards = [_quote_markdown(q) for q in answer.quotes]
     confidence = "_" + escape_markdown(f"Confidence: {answer.confidence:.0%}") + "_"
@@ -75,8 +80,8 @@ def answer_markdown(answer: Answer) -> str:
 
 
 def answer_text(answer: Answer) -> str:
-    lines = [] if answer.found else [NOT_FOUND]
-    if answer.quotes and not answer.found:
+    lines = [] if answer.found else [_headline(answer)]
+    if answer.quotes and not answer.found and not answer.notice:
         lines.append(CLOSEST)
     for q in answer.quotes:
         lines += [q.text, f"  — {attribution_line(q)}", ""]

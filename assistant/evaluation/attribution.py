@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -20,8 +21,31 @@ def _read_case_file(case: AttributionCase, roots: list[Path]):
     return None
 
 
+_PRONOUNS = {"he", "she", "they", "it", "him", "her", "we", "i"}
+
+
+def same_speaker(predicted: str | None, forms: list[str] | None) -> bool:
+    """Whether ``predicted`` names the labelled speaker: one of ``forms`` inside it, or it
+    inside a form, at word boundaries ('Mr Brown' ~ 'Gordon Brown' via the form 'Brown').
+    An unresolved pronoun never counts, and None is right only for narration.
+
+    >>> same_speaker("Gordon Brown, the chancellor", ["Gordon Brown", "Brown"]), same_speaker("he", ["the chairman"])
+    (True, False)
+    """
+    if forms is None or predicted is None:
+        return forms is None and predicted is None
+    if predicted.lower() in _PRONOUNS:
+        return any(f.lower() == predicted.lower() for f in forms)
+    inside = lambda a, b: re.search(rf"(?<![\w’'-]){re.escape(a)}(?![\w’'-])", b) is not None  # noqa: E731
+    return any(inside(f, predicted) or inside(predicted, f) for f in forms)
+
+
+def _accuracy(rows: list[dict]) -> float:
+    return float(np.mean([r["speaker_ok"] for r in rows])) if rows else float("nan")
+
+
 def run_attribution(path: str, roots: list[Path]) -> dict:
-    """Speaker and kind accuracy on labelled sentences."""
+    """Speaker and kind accuracy on labelled sentences, overall, per pattern and per batch."""
     cases = load_jsonl(path, AttributionCase)
     cache: dict[str, object] = {}
     rows = []
@@ -36,9 +60,8 @@ def run_attribution(path: str, roots: list[Path]) -> dict:
         sentence = next((s for s in article.sentences if s.start <= at < s.end), None) if at >= 0 else None
         a = sentence.attribution if sentence else None
         predicted = a.speaker if a else None
-        speaker_ok = (predicted is None) if case.speaker is None else bool(
-            predicted and any(form in predicted or predicted in form for form in case.speaker))
-        rows.append({"file": case.file, "sentence": case.sentence, "pattern": case.pattern,
+        speaker_ok = same_speaker(predicted, case.speaker)
+        rows.append({"file": case.file, "sentence": case.sentence, "pattern": case.pattern, "batch": case.batch,
                      "expected_kind": case.kind, "kind": a.kind if a else None,
                      "expected_speaker": case.speaker, "speaker": predicted,
                      "kind_ok": bool(a and a.kind == case.kind), "speaker_ok": speaker_ok})
@@ -46,12 +69,18 @@ def run_attribution(path: str, roots: list[Path]) -> dict:
     attributed = [r for r in ok if r["expected_speaker"]]
     unattributed = [r for r in ok if r["expected_kind"] == "narration"]
     seed = [r for r in ok if r["file"].startswith("corpus/")]
+    patterns = sorted({r["pattern"] for r in ok})
+    batches = sorted({r["batch"] for r in ok})
     return {"rows": rows, "summary": {
         "sentences": len(rows), "missing_files": len(rows) - len(ok),
-        "speaker_accuracy_attributed": (float(np.mean([r["speaker_ok"] for r in attributed])) if attributed
-                                        else float("nan")),
-        "narration_without_speaker": (float(np.mean([r["speaker_ok"] for r in unattributed])) if unattributed
-                                      else float("nan")),
+        "speaker_accuracy": _accuracy(ok),
+        "speaker_accuracy_attributed": _accuracy(attributed),
+        "narration_without_speaker": _accuracy(unattributed),
+        "speaker_accuracy_by_batch": {b or "first": _accuracy([r for r in ok if r["batch"] == b]) for b in batches},
+        "speaker_accuracy_new": _accuracy([r for r in ok if r["batch"]]),
+        "speaker_accuracy_by_pattern": {p: {"n": sum(r["pattern"] == p for r in ok),
+                                            "accuracy": _accuracy([r for r in ok if r["pattern"] == p])}
+                                        for p in patterns},
         "kind_accuracy": float(np.mean([r["kind_ok"] for r in ok])) if ok else float("nan"),
         "seed_all_correct": all(r["kind_ok"] and r["speaker_ok"] for r in seed),
     }}

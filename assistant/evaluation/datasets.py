@@ -53,6 +53,7 @@ class AttributionCase(BaseModel):
     speaker: list[str] | None
     kind: Literal["direct_quote", "reported", "narration", "commentary"]
     pattern: str = ""
+    batch: str = ""  # "" for the first labelled set; "bbc-2" for sentences labelled later on unseen articles
 
 
 def load_jsonl_rows(lines, name: str, model: type[BaseModel]) -> list:
