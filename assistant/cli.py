@@ -164,8 +164,8 @@ def _add_ask_and_index(sub) -> None:
 
 def _add_eval(sub) -> None:
     ev = sub.add_parser("eval", help="run an evaluation suite")
-    ev.add_argument("--suite", required=True, choices=["seed", "squad2", "attribution", "cases"])
-    ev.add_argument("--path", help="dataset file (squad2: SQuAD 2.0 JSON; cases/seed/attribution: JSONL)")
+    ev.add_argument("--suite", required=True, choices=["seed", "squad2", "attribution", "people", "cases"])
+    ev.add_argument("--path", help="dataset file (squad2: SQuAD 2.0 JSON; cases/seed/attribution/people: JSONL)")
     ev.add_argument("--limit", type=int, help="only the first N questions per article")
     ev.add_argument("--fit", action="store_true",
                     help="squad2: fit the cross-validation adapters (eval/adapters/), then refit the shipped adapter, "

@@ -139,3 +139,18 @@ def test_bad_adapter_setting_is_a_message_not_a_traceback(tmp_path, corpus_copy)
     asked = subprocess.run([sys.executable, "-m", "assistant", "ask", "Who?", "--corpus", str(corpus_copy), "--index",
                             str(tmp_path / "idx")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert asked.returncode == 3 and "ASSISTANT_ADAPTER" in asked.stderr and "Traceback" not in asked.stderr
+
+
+def test_speakers_lists_who_is_quoted_and_round_trips_as_json(tmp_path, corpus_copy):
+    idx = str(tmp_path / "idx")
+    listed = run("speakers", "--corpus", str(corpus_copy), "--index", idx)
+    assert listed.returncode == 0, listed.stderr
+    harbath = "Katie Harbath, Facebook’s global politics and government outreach director [person]: 1 quoted"
+    assert harbath in listed.stdout
+    speakers = json.loads(run("speakers", "--json", "--corpus", str(corpus_copy), "--index", idx).stdout)
+    text = (corpus_copy / "zuckerberg-trump-call-true-pundit.txt").read_text(encoding="utf-8")
+    assert {s["name"] for s in speakers} >= {"Katie Harbath", "Gary Coby"}
+    for s in speakers:
+        assert text[s["name_span"][0] : s["name_span"][1]] == s["name"]
+    missing = run("speakers", "--article", "nope", "--corpus", str(corpus_copy), "--index", idx)
+    assert missing.returncode != 0 and "No article with id 'nope'" in missing.stderr

@@ -46,6 +46,17 @@ class SeedCase(BaseModel):
         return f"line {self._line}" + (f" (case {self.id})" if self.id else "")
 
 
+class PeopleCase(BaseModel):
+    """A seed question about a person: found (its top quote holding ``gold``, with at least
+    ``min_confidence``) or not found."""
+
+    model_config = ConfigDict(extra="forbid")
+    question: str
+    found: StrictBool
+    gold: str = ""
+    min_confidence: float = 0.0
+
+
 class AttributionCase(BaseModel):
     model_config = ConfigDict(extra="ignore")
     file: str

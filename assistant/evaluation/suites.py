@@ -6,13 +6,14 @@ import json
 import sys
 from pathlib import Path
 
-from assistant.evaluation import attribution, seed, squad
+from assistant.evaluation import attribution, people, seed, squad
 from assistant.evaluation.plots import plot_coverage, plot_hits, plot_reliability
 from assistant.evaluation.report import finite, markdown_table, write_report
 from assistant.training.calibration import write_shipped_models
 
 SEED = "eval/seed.jsonl"
 ATTRIBUTION = "eval/attribution.jsonl"
+PEOPLE_SEED = "eval/people.jsonl"
 
 
 def _command() -> str:
@@ -66,6 +67,20 @@ def _attribution(args, settings) -> tuple[dict, str, dict]:
     return result, "```json\n" + json.dumps(finite(result["summary"]), indent=2) + "\n```", {}
 
 
+def _people(args, settings) -> tuple[dict, str, dict]:
+    from assistant.api import Assistant
+
+    seed_bot = Assistant.from_paths(args.corpus or ["corpus/"], index_dir=args.index, settings=settings)
+    result = people.run_people(args.path or ATTRIBUTION, PEOPLE_SEED, [Path("."), Path(args.data_root)],
+                               settings, seed_bot)
+    seed_rows = [r for r in result["rows"] if r["kind"] == "seed"]
+    table = "\n".join(f"| {r['question']} | {r['found']} | {r['confidence']:.2f} | {'yes' if r['ok'] else 'NO'} |"
+                      for r in seed_rows)
+    body = ("```json\n" + json.dumps(finite(result["summary"]), indent=2) + "\n```\n\n"
+            "| seed question | found | confidence | right |\n|---|---|---|---|\n" + table)
+    return result, body, {}
+
+
 def _squad(args, settings) -> tuple[dict, str, dict]:
     sweep = tuple(int(n) for n in args.reader_sweep.split(",")) if args.reader_sweep else ()
     raw = squad.run_squad(args.path, settings, args.limit, progress=settings.progress, fit=args.fit,
@@ -81,7 +96,7 @@ def _squad(args, settings) -> tuple[dict, str, dict]:
     return {"rows": raw["rows"], "summary": summary}, _squad_body(summary, cols), plots
 
 
-SUITES = {"seed": _seed, "cases": _seed, "attribution": _attribution, "squad2": _squad}
+SUITES = {"seed": _seed, "cases": _seed, "attribution": _attribution, "people": _people, "squad2": _squad}
 NEEDS_PATH = {"cases": "--suite cases needs --path FILE.jsonl (your labelled questions; see docs/evaluation.md)",
               "squad2": "--suite squad2 needs --path FILE.json (a SQuAD 2.0 file)"}
 
