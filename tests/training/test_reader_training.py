@@ -75,3 +75,14 @@ def test_a_tiny_run_checkpoints_resumes_to_the_same_weights_and_exports(tmp_path
     assert np.allclose(light, heavy, atol=1e-4)
     with pytest.raises(Exception, match="other settings"):
         train(Plan(**{**plan.__dict__, "lr": 1e-3}), tmp_path / "b", 5, resume=True, progress=False, max_steps=4)
+    # --init continues from the exported reader (its fp16 weights), and the provenance chains to it.
+    from assistant.training.reader import new_model
+
+    further = Plan(**{**plan.__dict__, "init": str(out), "seed": 1})
+    start = new_model(further, "cpu")[0].model.state_dict()
+    for name, value in straight[0].model.state_dict().items():
+        assert torch.allclose(start[name], value, rtol=1e-3, atol=1e-3), name
+    cont, step1, _, total1 = train(further, tmp_path / "c", 5, resume=False, progress=False, max_steps=1)
+    out2 = export(cont, further, step1, total1, {"questions": 0}, tmp_path / "reader2", "assistant train reader")
+    record = json.loads((out2 / "provenance.json").read_text())["init"]
+    assert record["path"] == str(out) and record["weights_sha256"] == provenance["weights_sha256"]
