@@ -3,8 +3,9 @@
 Scope: each method takes what a Gradio event passes (the question, the chat's
 messages, the picker's value, the session's ``Answer`` list and the id of the
 article in the reader) and returns the new values, so tests call them without a
-browser. They only call ``Assistant`` and ``ui_render``: any error becomes a
-message in the chat, and a failed upload or fetch leaves the index as it was.
+browser. They only call ``Assistant``, ``views`` (chat, reader) and ``people``
+(the People view): any error becomes a message in the chat, and a failed upload
+or fetch leaves the index as it was.
 
 Example:
     >>> from assistant import Settings
@@ -25,6 +26,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from assistant.ui import people as people_view
 from assistant.ui import views as render
 from assistant.api import Assistant
 from assistant.errors import AssistantError
@@ -67,12 +69,17 @@ class Handlers:
         articles = self.bot.articles
         return articles[0].id if articles else None
 
-    def reader_for(self, article_id: str | None, answers: list[Answer], focus: int | None = None) -> str:
-        """Reader HTML of ``article_id`` with the latest answer's quotes marked."""
+    def reader_for(self, article_id: str | None, answers: list[Answer], focus: int | None = None,
+                   spoken: list[tuple[int, int]] = ()) -> str:
+        """Reader HTML of ``article_id`` with the latest answer's quotes (and ``spoken`` spans) marked."""
         ids = {a.id for a in self.bot.articles}
         article = self.bot.article(article_id) if article_id in ids else None
         quotes = answers[-1].quotes if answers else []
-        return render.reader_html(article, quotes, focus)
+        return render.reader_html(article, quotes, focus, spoken)
+
+    def multi(self, scope: str | None) -> bool:
+        """More than one article in scope: "All articles" picked over a corpus of several."""
+        return scope in (None, "", ALL) and len(self.bot.articles) > 1
 
     @staticmethod
     def _say(chat: list, user: str | None, reply: str) -> list:
@@ -99,7 +106,7 @@ class Handlers:
         answers.append(answer)
         if answer.quotes:
             shown = answer.quotes[0].article_id if article_ids is None else article_ids[0]
-        chat = self._say(chat, render.user_message(answer.question), render.answer_message(answer))
+        chat = self._say(chat, render.user_message(answer.question), render.answer_message(answer, self.multi(scope)))
         return chat, "", self.reader_for(shown, answers), answers, shown
 
     def ask_example(self, sample: list, chat: list, scope: str, answers: list[Answer], shown: str | None):
@@ -167,6 +174,42 @@ class Handlers:
         """The picker changed: show that article (or, for all, keep the current one)."""
         shown = scope if scope not in (None, "", ALL) else (shown or self.default_article_id())
         return self.reader_for(shown, answers or []), shown
+
+    # ----- people -------------------------------------------------------------------
+    def people_samples(self, scope: str | None) -> tuple[list[list[str]], list[tuple[str, int]], str, str]:
+        """(list entries, their speaker keys, the list's label, the hint below it) for ``scope``."""
+        ids = [a.id for a in self.bot.articles]
+        try:
+            speakers = self.bot.speakers(None if scope in (None, "", ALL) else scope)
+        except AssistantError:  # an article id no longer in the index
+            speakers = []
+        chosen = people_view.ranked(speakers, ids)[: people_view.MAX_PEOPLE]
+        titles = {a.id: a.title for a in self.bot.articles} if self.multi(scope) else {}
+        samples = [[people_view.person_html(s, titles.get(s.article_id))] for s in chosen]
+        hint = people_view.HINT if chosen else people_view.NOBODY
+        return samples, [people_view.speaker_key(s) for s in chosen], people_view.people_label(
+            len(chosen), len(speakers)), hint
+
+    def people(self, scope: str | None):
+        """The People list for the picked scope: (list, its keys, the cards pane reset to the hint)."""
+        samples, keys, label, hint = self.people_samples(scope)
+        return gr.Dataset(samples=samples, label=label), keys, hint
+
+    def pick_speaker(self, index: int | None, keys: list, scope: str | None, answers: list[Answer]):
+        """A person chosen in the list: (their sentences as cards, the reader marking them, shown article)."""
+        keys = keys or []
+        if not isinstance(index, int) or not 0 <= index < len(keys):
+            return gr.update(), gr.update(), gr.update()
+        article_id = keys[index][0]
+        try:
+            speaker = people_view.find_speaker(self.bot.speakers(article_id), keys[index])
+        except AssistantError:
+            speaker = None
+        if speaker is None:
+            return render.error_message("That article is no longer in the index; pick another."), gr.update(), \
+                gr.update()
+        cards = people_view.person_cards(speaker, self.bot.article(article_id), self.multi(scope))
+        return cards, self.reader_for(article_id, answers or [], spoken=people_view.spans(speaker)), article_id
 
     def show_paragraph(self, answers: list[Answer], evt: gr.SelectData):
         """A card's '¶N' link for an article not in the reader: show it, paragraph N flagged."""

@@ -1,10 +1,13 @@
 """What the web chat shows, as strings: quote cards (Markdown), the reader pane (HTML), exports.
 
 Scope: pure functions of ``Answer``/``Quote``/``Article``, no Gradio, so they are
-tested directly. Every character that comes from an article is untrusted and is
-escaped here: ``escape_markdown`` (from ``render``) for chat Markdown, and
-``escape_html`` for the reader, which also encodes ``{ } $ `` ` so that no
-template engine in the page can read article text as code.
+tested directly. An answer reads at a glance: the best quote, a short attribution
+line ("— Gary Coby told BuzzFeed News · ¶6 · High confidence"), then the other
+passages behind "N more passages". Every character that comes from an article is
+untrusted and is escaped here: ``escape_md`` for chat Markdown, ``escape_attr``
+for the few attributes the chat carries (the role on hover), and ``escape_html``
+for the reader, which also encodes ``{ } $ `` ` so that no template engine in the
+page can read article text as code.
 
 Example:
     >>> escape_html("<img src=x onerror=alert(1)> ${x}")
@@ -17,8 +20,8 @@ import html
 import json
 import re
 
-from assistant.answer.render import CLOSEST, NOT_FOUND, attribution_line, escape_markdown
-from assistant.types import Answer, Article, Quote
+from assistant.answer.render import CLOSEST, NOT_FOUND, escape_markdown
+from assistant.types import Answer, Article, Attribution, Quote
 
 _TEMPLATE_CHARS = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;", "`": "&#96;"})
 _BLOCK = re.compile(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*")
@@ -46,45 +49,132 @@ def paragraph_anchor(article_id: str, paragraph: int) -> str:
 
 
 # ----- chat ---------------------------------------------------------------------------
-def confidence_label(answer: Answer) -> str:
-    """'Confidence 82% ▰▰▰▰▱' (plus '· low' when the answer is "not found")."""
-    filled = round(answer.confidence * 5)
-    bar = "▰" * filled + "▱" * (5 - filled)
-    return f"Confidence {answer.confidence:.0%} {bar}" + ("" if answer.found else " · low")
+HIGH, MEDIUM = 0.75, 0.4
 
 
-def card_attribution(quote: Quote) -> str:
-    """``attribution_line`` as Markdown, its '¶N' part a link to the paragraph in the reader.
+def escape_attr(text: str) -> str:
+    """Text for a double-quoted HTML attribute inside chat Markdown: every character other
+    than a letter, digit or space as a numeric entity, so neither HTML nor Markdown (nor a
+    template engine) can read anything in it; the browser shows the characters literally.
 
-    The line is split around '¶N' by rendering it once without the speaker: that
-    tail always starts with '¶N', so nothing in the (untrusted) speaker, title or
-    publisher can be mistaken for the paragraph mark.
+    >>> escape_attr('a "b" [c](d)')
+    'a &#34;b&#34; &#91;c&#93;&#40;d&#41;'
     """
-    line = attribution_line(quote)
-    tail = attribution_line(quote.model_copy(update={"attribution": None}))
-    head, rest = line[: len(line) - len(tail)], tail[len(f"¶{quote.paragraph}"):]
-    link = f"[¶{quote.paragraph}](#{paragraph_anchor(quote.article_id, quote.paragraph)})"
-    return escape_md(head) + link + escape_md(rest)
+    return "".join(c if c.isalnum() or c == " " else f"&#{ord(c)};" for c in text)
 
 
-def quote_card(quote: Quote, low: bool = False) -> str:
-    """A blockquote holding exactly the quote (its answer sentence in bold), then the attribution."""
+def confidence_level(confidence: float) -> str:
+    """'High' from 0.75, 'Medium' from 0.4, else 'Low' (``Answer.confidence`` is the
+    calibrated probability that the best quote answers; the app's "found" cut is far lower,
+    near 0.1, so a found answer can still be 'Low').
+
+    >>> [confidence_level(c) for c in (0.9, 0.75, 0.5, 0.39, 0.0)]
+    ['High', 'High', 'Medium', 'Low', 'Low']
+    """
+    return "High" if confidence >= HIGH else "Medium" if confidence >= MEDIUM else "Low"
+
+
+def confidence_label(answer: Answer) -> str:
+    """The level in words, the percentage on hover.
+
+    >>> confidence_label(Answer(question="q", found=True, confidence=0.82))
+    '<span class="conf" title="Confidence 82%">High confidence</span>'
+    """
+    return (f'<span class="conf" title="Confidence {answer.confidence:.0%}">'
+            f"{confidence_level(answer.confidence)} confidence</span>")
+
+
+def short_who(attribution: Attribution | None) -> str:
+    """Who says it, short: 'Gary Coby told BuzzFeed News' or 'according to three anonymous
+    sources ...' as Markdown; the role is left out of the line and shown on hovering over the
+    name. '' for narration and sentences nobody is said to speak.
+
+    >>> short_who(Attribution(kind="direct_quote", speaker="Ann Lee", cue="said"))
+    'Ann Lee said'
+    """
+    a = attribution
+    if not a or not a.speaker or a.kind == "narration":
+        return ""
+    name = escape_md(a.speaker)
+    if a.role:
+        name = f'<span class="who" title="{escape_attr(a.role)}">{name}</span>'
+    if a.cue and a.cue.endswith((" to", " by")):
+        return f"{escape_md(a.cue)} {name}"
+    who = name + (f" {escape_md(a.cue)}" if a.cue else "")
+    if a.outlet and a.outlet not in a.speaker:
+        who += f" {escape_md(a.outlet)}"
+    return who
+
+
+def paragraph_link(article_id: str, paragraph: int) -> str:
+    """'[¶6](#para-<id>-6)': the reader pane scrolls to paragraph 6 when it is clicked."""
+    return f"[¶{paragraph}](#{paragraph_anchor(article_id, paragraph)})"
+
+
+def card_attribution(quote: Quote, show_source: bool = False) -> str:
+    """'Gary Coby told BuzzFeed News · ¶6', plus 'excerpt of X' when the article reproduces
+    another outlet, plus the headline and publisher when ``show_source``; as Markdown."""
+    parts = [short_who(quote.attribution), paragraph_link(quote.article_id, quote.paragraph)]
+    if quote.source_outlet:
+        parts.append("excerpt of " + escape_md(quote.source_outlet))
+    if show_source:
+        parts += [escape_md(x) for x in (quote.title, quote.publisher) if x]
+    return " · ".join(p for p in parts if p)
+
+
+def source_flags(quotes: list[Quote], multi: bool) -> list[bool]:
+    """Which cards name their article (headline, publisher): the first when more than one
+    article is in scope, each later one when its article differs from the card before.
+
+    >>> q = lambda aid: Quote(article_id=aid, title="T", paragraph=1, start=0, end=1, text="x",
+    ...                       highlight=(0, 1), score=0.0)
+    >>> source_flags([q("a"), q("a"), q("b")], multi=False), source_flags([q("a"), q("a")], multi=True)
+    ([False, False, True], [True, False])
+    """
+    return [multi if i == 0 else q.article_id != quotes[i - 1].article_id for i, q in enumerate(quotes)]
+
+
+def quote_card(quote: Quote, show_source: bool = False, extra: str = "") -> str:
+    """A blockquote holding exactly the quote (its answer sentence in bold), then the short
+    attribution line (and ``extra``, e.g. the confidence, at its end)."""
     hs, he = quote.highlight[0] - quote.start, quote.highlight[1] - quote.start
     parts = (quote.text[:hs], quote.text[hs:he], quote.text[he:])
     # Inline <strong> rather than ** because ** fails to parse next to some punctuation.
     body = escape_md(parts[0]) + "<strong>" + escape_md(parts[1]) + "</strong>" + escape_md(parts[2])
     body = "\n".join("> " + line for line in body.split("\n"))
-    mark = "_Low confidence_ · " if low else ""
-    return f"{body}\n\n{mark}— {card_attribution(quote)}"
+    line = " · ".join(x for x in (card_attribution(quote, show_source), extra) if x)
+    return f"{body}\n\n— {line}"
 
 
-def answer_message(answer: Answer) -> str:
-    """One chat reply: quote cards and the confidence, or "Not found" and the closest passages."""
-    if not answer.quotes:
+def more_passages(count: int) -> str:
+    """The toggle for the further passages: a closed <details> whose following siblings the
+    page's CSS hides until it is opened (the cards stay top-level blocks of the message).
+
+    >>> more_passages(1)
+    '<details class="more"><summary>1 more passage</summary></details>'
+    """
+    return f'<details class="more"><summary>{count} more passage{"" if count == 1 else "s"}</summary></details>'
+
+
+def answer_message(answer: Answer, multi: bool = False) -> str:
+    """One chat reply: the best quote with a short attribution line and the confidence in
+    words, then "N more passages" (collapsed). Not found: "Not found in the article." and the
+    closest passages; a ``notice`` ("X is mentioned but not quoted ...") replaces that line
+    and its passages are the sentences that mention them. ``multi``: more than one article
+    is in scope, so the first card names its article (see ``source_flags``)."""
+    if answer.notice is not None:
+        head, extra = [escape_md(answer.notice.text)], ""
+    elif not answer.quotes:
         return NOT_FOUND
-    head = [] if answer.found else [f"**{NOT_FOUND}**", f"_{escape_md(CLOSEST)}_"]
-    cards = [quote_card(q, low=not answer.found) for q in answer.quotes]
-    return "\n\n".join(head + cards + [f"_{escape_md(confidence_label(answer))}_"])
+    else:
+        head = [] if answer.found else [f"**{NOT_FOUND}**", f"_{escape_md(CLOSEST)}_"]
+        extra = confidence_label(answer)
+    quotes = answer.quotes
+    flags = source_flags(quotes, multi)
+    cards = [quote_card(q, flag, extra if i == 0 else "") for i, (q, flag) in enumerate(zip(quotes, flags))]
+    if len(cards) > 1:
+        cards.insert(1, more_passages(len(cards) - 1))
+    return "\n\n".join(head + cards)
 
 
 def user_message(text: str) -> str:
@@ -107,16 +197,23 @@ def added_message(article: Article) -> str:
 
 
 # ----- reader pane ----------------------------------------------------------------------
-def reader_html(article: Article | None, quotes: list[Quote] = (), focus: int | None = None) -> str:
+def reader_html(article: Article | None, quotes: list[Quote] = (), focus: int | None = None,
+                spoken: list[tuple[int, int]] = ()) -> str:
     """The whole article: stated metadata, numbered body paragraphs, the rest (title,
     boilerplate-only blocks) unnumbered; boilerplate dimmed; ``quotes`` of this article
-    marked (their answer sentences more strongly); paragraph ``focus`` flagged for scrolling."""
+    marked (their answer sentences more strongly); ``spoken`` spans (a person's sentences,
+    from the People view) marked too; paragraph ``focus`` flagged for scrolling.
+
+    The pane scrolls to the ``mark.first``: the first spoken span when there are any, else
+    the best quote's answer sentence."""
     if article is None:
         return '<div class="reader"><p class="reader-empty">No article yet: add one on the left.</p></div>'
     quotes = [q for q in quotes if q.article_id == article.id]
     marks = [(q.start, q.end, "q") for q in quotes] + [(*q.highlight, "hl") for q in quotes]
-    marks += [(s, e, "boiler") for s, e in article.boilerplate]
-    if quotes:  # the pane scrolls to the answer sentence of the best quote, not the earliest one
+    marks += [(s, e, "boiler") for s, e in article.boilerplate] + [(s, e, "spk") for s, e in spoken]
+    if spoken:
+        marks.append((*min(spoken), "first"))
+    elif quotes:  # the pane scrolls to the answer sentence of the best quote, not the earliest one
         marks.append((*quotes[0].highlight, "first"))
     blocks, cursor = [], 0
     for number, (start, end) in enumerate(article.paragraphs, 1):
@@ -160,9 +257,10 @@ def _marked(text: str, start: int, end: int, marks: list[tuple[int, int, str]]) 
     for a, b in zip(cuts, cuts[1:]):
         kinds = {k for s, e, k in marks if s <= a and b <= e}
         piece = escape_html(text[a:b])
-        if "q" in kinds or "hl" in kinds:
-            cls = ("hl" if "hl" in kinds else "q") + (" first" if "first" in kinds else "")
-            piece = f'<mark class="{cls}">{piece}</mark>'
+        names = ["hl"] if "hl" in kinds else ["q"] if "q" in kinds else []
+        names += ["spk"] if "spk" in kinds else []
+        if names:
+            piece = f'<mark class="{" ".join(names + (["first"] if "first" in kinds else []))}">{piece}</mark>'
         if "boiler" in kinds:
             piece = f'<span class="boiler" title="boilerplate: never quoted">{piece}</span>'
         out.append(piece)

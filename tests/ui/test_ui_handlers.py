@@ -59,7 +59,9 @@ def test_ask_shows_every_quote_with_attribution_and_marks_the_reader(fake_bot):
     assert [b.text_content().strip() for b in tree.iter("blockquote")] == [q.text for q in answer.quotes]
     links = [a.get("href") for a in tree.iter("a")]
     assert links == [f"#para-{q.article_id}-{q.paragraph}" for q in answer.quotes]
-    assert "True Pundit" in chat[-1]["content"] and "Confidence" in chat[-1]["content"]
+    assert "True Pundit" not in chat[-1]["content"]  # one article in scope: no headline, no publisher
+    assert any(f'title="Confidence {answer.confidence:.0%}"' in chat[-1]["content"] and f"{level} confidence" in
+               chat[-1]["content"] for level in ("High", "Medium", "Low"))
     page = lxml_html.fragment_fromstring(reader, create_parent="div")
     marked = "".join(m.text_content() for m in page.iter("mark"))
     assert all(q.text in marked for q in answer.quotes) and shown == answer.quotes[0].article_id
@@ -83,11 +85,11 @@ def test_follow_up_uses_the_previous_answer(fake_bot):
     assert answers[1] == expected and answers[1] != fake_bot.ask("What else did he say?")
 
 
-def test_not_found_lists_closest_passages_marked_low(fake_bot):
-    answer = fake_bot.ask("Who is Gary Coby?").model_copy(update={"found": False})
+def test_not_found_lists_closest_passages(fake_bot):
+    answer = fake_bot.ask("Who is Gary Coby?").model_copy(update={"found": False, "confidence": 0.05})
     text = answer_message(answer)
-    assert text.startswith(f"**{NOT_FOUND}**") and text.count("_Low confidence_") == len(answer.quotes)
-    assert "· low" in text
+    assert text.startswith(f"**{NOT_FOUND}**") and text.count("Low confidence") == 1
+    assert [b.text_content().strip() for b in _rendered(text).iter("blockquote")] == [q.text for q in answer.quotes]
 
 
 def test_hostile_text_is_literal_in_cards_and_reader():
