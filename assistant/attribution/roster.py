@@ -14,7 +14,7 @@ Example:
     >>> from assistant.ingest.files import article_from_text
     >>> art = article_from_text('Ann Lee, a nurse, spoke.\\n\\n"We won," Ms Lee said. "It was hard," she said.')
     >>> [(s.name, s.aliases, s.quoted) for s in speakers_of(art)]
-    [('Ann Lee', ['Ms Lee'], 2)]
+    [('Ann Lee', ['Ms Lee', 'Lee'], 2)]
 """
 
 from __future__ import annotations

@@ -6,8 +6,13 @@ article), their ``role``, the ``cue`` word and the ``outlet`` spoken to.
 Quotations are found first as spans that may run over several sentences
 (``quotes``); the cue that attributes a quotation (``cues``) sits before its
 opening mark or after its closing mark, and every sentence of the quotation
-inherits that speaker. A pronoun speaker resolves to the most recent named
-person; "Mr X" resolves to an earlier full name ending in X. Sentences with no
+inherits that speaker; a quotation with no cue of its own continues the
+previous speaker's words. A pronoun speaker resolves through ``mentions``: to
+the speaker or subject of the sentence before ('Mr A denied it. Mr B "did the
+sums," he said' means A), else to the most recent person who spoke, not to a
+name quoted or mentioned in between; "Mr X" resolves to an earlier full name
+ending in X. Each sentence's people (``subjects``: who acts in its clauses;
+``mentions``: everyone it names) are remembered for the next. Sentences with no
 speaker that ask a question or speak in the first person are the publisher's
 commentary; ``find_excerpt`` finds text reproduced from another outlet.
 
@@ -22,25 +27,20 @@ from __future__ import annotations
 
 import re
 
-from assistant.attribution.cues import CUE, DETERMINER, LEADING_FILLER, PRONOUN, Found, find_cue
-from assistant.attribution.mentions import (
-    NAME, NOT_NAMES, ROLE_WORDS, Mentions, clean_name, description_kind, is_person)
+from assistant.attribution.cues import Found, find_cue
+from assistant.attribution.lexicon import DETERMINER, PRONOUN
+from assistant.attribution.mentions import ROLE_WORDS, Mentions, description_kind
 from assistant.attribution.quotes import SPACE, is_scare, mask, quotation_spans
+from assistant.attribution.subjects import clause_subjects, pronoun_subject
 from assistant.types import Attribution
 
 __all__ = ["ATTRIBUTION_VERSION", "attribute_sentences", "find_excerpt", "quotation_spans"]
 
-ATTRIBUTION_VERSION = "rules/2"
+ATTRIBUTION_VERSION = "rules/3"
+_SAID_HE = re.compile(r"\s+(?:that\s+)?(he|she)\b")  # "Ann Lee said she ..." tells Lee's gender
 _FIRST_PERSON = re.compile(r"\b(?:I|we|We|my|My|our|Our|us)\b")
 _PERSON_HEAD = re.compile(
     r"\b(?:spokes(?:man|woman|person)|director|chairman|chairwoman|manager|minister|boss|coach|chief)\b")
-_CLAUSE_START = re.compile(r"(?:^|;\s+|\b(?:but|and|while|although|though|because|when|after|since)\s+)(?=[A-Z])")
-# Words that end a subject noun phrase: a name after them is an object, not who acts.
-# One or two job words between names: "Northern Ireland man James McIlroy"; not verbs ("Wenger later accused X").
-_ROLE_GAP = re.compile(
-    r" (?:(?!(?:later|also|now|then|has|had|is|was|beat|won|met|hit|led|got|made|took|gave|and|or|but|of|in|at|to)\b)"
-    r"[a-z-]+(?<!ed)(?<!ing) ){1,2}")
-
 
 def _resolve(text: str, found: Found, mentions: Mentions) -> tuple[int, int] | None:
     """The speaker span after following 'he', 'Mr X', 'the company' back to an earlier name."""
@@ -50,11 +50,9 @@ def _resolve(text: str, found: Found, mentions: Mentions) -> tuple[int, int] | N
     phrase = text[span[0] : span[1]]
     if found.ref == "pronoun":
         word = phrase.lower()
-        if word == "they":
-            return span  # plural: too many candidates to guess; the pronoun itself is honest
-        return mentions.resolve(span, pronoun=word) or span
-    if found.ref == "description":
-        kind = description_kind(phrase)
+        return mentions.resolve(span, pronoun=word) or span  # an unresolved 'they' stays itself
+    if found.ref == "description" or found.ref == "name" and DETERMINER.match(phrase):
+        kind = description_kind(phrase)  # "The Brazilian" reads as a name but stands for one
         return (mentions.resolve(span, pronoun=kind) or span) if kind else span
     if found.ref == "name":
         return mentions.resolve(span)
@@ -72,46 +70,34 @@ def _attribution(text: str, found: Found | None, kind: str, mentions: Mentions) 
     )
 
 
-def _clause_subjects(masked: str, base: int, surnames=frozenset()) -> list[tuple[int, int]]:
-    """Names that act in a clause: 'Hazel Gilbert, 23, ... gave up ballet',
-    'Northern Ireland man James McIlroy is confident', '... but McIlroy is unfazed'.
-    The clause's first name, or a later one when only job words lead to it
-    from a word that is not a person's name (``surnames`` are known people)."""
-    filler = LEADING_FILLER.match(masked)
-    spans = []
-    for start in _CLAUSE_START.finditer(masked, filler.end() if filler else 0):
-        head = masked[start.end() :]
-        best = None
-        for m in NAME.finditer(head):
-            between = head[best.end() : m.start()] if best else head[: m.start()]
-            if (best is None and between.strip()
-                    or best is not None and (not _ROLE_GAP.fullmatch(between) or CUE.search(between))):
-                break
-            if best is not None and is_person(best.group(), surnames):
-                break  # "Edwards himself kept Idowu off": only a place or job word leads on to a name
-            best = m
-        if (best and best.group() not in NOT_NAMES and not best.group().endswith("ly")
-                and re.match(r" [a-z]|, [a-z0-9]", head[best.end() : best.end() + 3])):
-            s, e = clean_name(masked, start.end() + best.start(), start.end() + best.end())
-            spans.append((s + base, e + base))
-    return spans
-
-
-def _note(text: str, mentions: Mentions, attribution: Attribution, subjects: list[tuple[int, int]]) -> None:
-    """Remember this sentence's people and organisations in the order they appear.
+def _note(text: str, mentions: Mentions, attribution: Attribution, masked: str, base: int,
+          people: list[tuple[int, int]], said_at: int) -> None:
+    """Remember this sentence's people and organisations: those named ('mention'), the
+    subjects of its clauses and the speaker, in that order, so the speaker is the most recent.
 
     A speaker named by a description counts too: 'the Bishop' and 'a spokesman
-    for X' are people a later 'he' can mean; 'the organisation' is not.
+    for X' are people a later 'he' can mean; 'the organisation' is not. A
+    sentence that starts with 'he', 'she' or 'the singer' has that person as its subject.
+    ``said_at`` is where the sentence names its speaker; 'Lee said she ...' tells Lee's gender.
     """
-    seen: dict[tuple[int, int], bool | None] = {span: None for span in subjects}
+    surnames = mentions.surnames
+    subjects: list[tuple[tuple[int, int], int]] = []
     span, speaker = attribution.speaker_span, attribution.speaker or ""
+    if attribution.kind in ("narration", "commentary") or not span:
+        pronoun = pronoun_subject(masked, base)
+        subject = mentions.resolve(pronoun[0], pronoun=pronoun[1]) if pronoun else None
+        subjects = [(subject, pronoun[0][0])] if subject and pronoun else []
+    subjects += [(one, one[0]) for one in clause_subjects(masked, base, surnames)]
+    items = [(one, None, "mention", "", one[0]) for one in people if one not in [x for x, _ in subjects] + [span]]
+    items += [(one, None, "subject", "", at) for one, at in subjects if one != span]
     if span and attribution.kind != "commentary" and not PRONOUN.match(speaker):
+        person = None  # a name: its shape says, or an earlier 'he' that meant it
         if DETERMINER.match(speaker):
-            seen[span] = _PERSON_HEAD.search(speaker) is not None or speaker.split()[-1] in ROLE_WORDS
-        elif speaker[:1].isupper():
-            seen[span] = None
-    for one in sorted(seen):
-        mentions.note(one, person=seen[one], spoke=one == span)
+            person = _PERSON_HEAD.search(speaker) is not None or speaker.split()[-1] in ROLE_WORDS
+        items.append((span, person, "speaker", attribution.role or "", said_at))
+    at = masked.find(attribution.cue) if attribution.cue and span else -1
+    said = _SAID_HE.match(masked, at + len(attribution.cue)) if at >= 0 else None
+    mentions.note_sentence(items, {"he": "m", "she": "f"}[said.group(1)] if said else None)
 
 
 def attribute_sentences(text: str, spans: list[tuple[int, int]], publisher: str | None) -> list[Attribution]:
@@ -122,6 +108,8 @@ def attribute_sentences(text: str, spans: list[tuple[int, int]], publisher: str 
     [None, 'Ann Lee', 'Ann Lee']
     """
     mentions = Mentions(text)
+    if spans:  # the headline's full names ('Ann Lee, a nurse, ...') let a later 'Ms Lee' resolve
+        mentions.learn(text[: spans[0][0]], 0)
     quotes = [q for q in quotation_spans(text, spans[0][0], spans[-1][1]) if not is_scare(text, q)] if spans else []
     results: list[Attribution] = []
     quote_owner: dict[tuple[int, int], Attribution] = {}
@@ -129,7 +117,7 @@ def attribute_sentences(text: str, spans: list[tuple[int, int]], publisher: str 
     for s, e in spans:
         mine = [q for q in quotes if q[0] < e and q[1] > s]
         masked = mask(text, s, e, mine)
-        mentions.learn(masked, s)
+        people = mentions.learn(masked, s)
         found = find_cue(masked, s)
         if mine:
             owner = next((quote_owner[q] for q in mine if q in quote_owner), None)
@@ -147,7 +135,9 @@ def attribute_sentences(text: str, spans: list[tuple[int, int]], publisher: str 
             attribution = _commentary(text, publisher)
         else:
             attribution = Attribution(kind="narration")
-        _note(text, mentions, attribution, _clause_subjects(masked, s, set(mentions.surnames)))
+        # 'According to X, Y did Z': X speaks for the whole sentence, Y acts inside what X says.
+        said_at = e if found and found.cue == "according to" else found.speaker[0] if found and found.speaker else s
+        _note(text, mentions, attribution, masked, s, people, said_at)
         results.append(attribution)
         if attribution.speaker_span and attribution.kind != "commentary":
             previous = attribution

@@ -130,6 +130,8 @@ def _summary(rows: list[dict], seed_rows: list[dict]) -> dict:
         "said_unverified": sum(r["verdict"] == "unverified" for r in said),
         "said_other_speaker": sum(r["verdict"] == "other" for r in said),
         "said_not_found": sum(r["verdict"] == "not_found" for r in said),
+        # Of the found answers that the labels can judge, the share right: what `confidence` should match.
+        "said_found_precision_verified": _rate(r["verdict"] == "by" for r in said if r["verdict"] in ("by", "other")),
         "who_is_found": _rate(r["ok"] for r in who),
         "who_said_questions": len(who_said),
         "who_said_right_speaker": _rate(r["ok"] for r in who_said),
