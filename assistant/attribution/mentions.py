@@ -46,7 +46,8 @@ NOT_NAMES = set(
     "Sunday Like Unlike Amid Among Against Between Beyond Through Throughout Within Including".split()
 )
 _LEADING_NOT_NAMES = NOT_NAMES - {"The"}
-_SUFFIXES = {"MP", "MEP", "MSP", "QC", "Jr", "Jr.", "Sr"}
+SUFFIXES = {"MP", "MEP", "MSP", "QC", "Jr", "Jr.", "Sr"}  # after a name, never part of it
+_SUFFIXES = SUFFIXES
 _TITLE = re.compile(rf"^(?:{TITLES})\.?\s+(?P<rest>.+)$")
 # Capitalised words that name a job, not a person: a name run is cut after the
 # last of them ("Trade and Industry Secretary Patricia Hewitt" -> "Patricia Hewitt").

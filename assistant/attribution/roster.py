@@ -23,13 +23,16 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.attribution.cues import DETERMINER, PRONOUN
-from assistant.attribution.mentions import TITLES, is_person
+from assistant.attribution.mentions import NAME, ROLE_WORDS, SUFFIXES, TITLES, clean_name, is_person
 from assistant.types import Article, Speaker, SpokenSentence
 
-__all__ = ["name_forms", "speakers_of", "surname"]
+__all__ = ["fullest_name", "name_forms", "person_core", "speakers_of", "surname"]
 
 _TITLE = re.compile(rf"^(?:{TITLES})\.?\s+")
 _POSSESSIVE = re.compile(r"[’']s$")
+_JOB_WORDS = ROLE_WORDS | set(TITLES.split("|")) | {"Inspector", "Detective", "Superintendent", "Sergeant",
+                                                    "Constable", "Supt", "Officer", "Colonel", "General", "Major"}
+_AFTER_PREPOSITION = re.compile(r"\b(?:for|of|from|at|with|by|to|on behalf of)\s+(?:the\s+)?$", re.I)
 
 
 def surname(form: str) -> str:
@@ -49,7 +52,8 @@ def name_forms(speaker: Speaker) -> list[str]:
 @dataclass
 class _Group:
     kind: str
-    forms: dict[str, tuple[int, int]] = field(default_factory=dict)  # form -> first span
+    forms: dict[str, tuple[int, int]] = field(default_factory=dict)  # name form -> first span
+    phrases: dict[str, tuple[int, int]] = field(default_factory=dict)  # whole speaker phrases around a name
     sentences: list[SpokenSentence] = field(default_factory=list)
     role: tuple[str, tuple[int, int]] | None = None
     outlets: list[str] = field(default_factory=list)
@@ -61,6 +65,42 @@ def _kind(speaker: str, attribution_kind: str, surnames: set[str]) -> str:
     if DETERMINER.match(speaker) or not speaker[:1].isupper():
         return "group"
     return "person" if is_person(speaker, surnames) else "group"
+
+
+def person_core(text: str, span: tuple[int, int],
+                surnames: set[str] | frozenset = frozenset()) -> tuple[int, int] | None:
+    """The person's name inside a speaker phrase, without the role around it:
+    'Vice-President Dick Cheney' -> 'Dick Cheney', 'Paul Boateng MP' -> 'Paul Boateng',
+    'the carmaker's chief executive Helmut Panke' -> 'Helmut Panke'. Not a name after
+    'for'/'of'/...: 'a spokesman for Tony Blair' is not Tony Blair.
+
+    >>> t = "Democratic Senator Kent Conrad"; s = person_core(t, (0, len(t))); t[s[0]:s[1]]
+    'Kent Conrad'
+    """
+    for m in NAME.finditer(text, span[0], span[1]):
+        s, e = clean_name(text, m.start(), m.end())
+        words = _TITLE.sub("", text[s:e]).split()
+        while words and words[-1] in SUFFIXES:
+            words.pop()
+        cut = max((i + 1 for i, w in enumerate(words[:-1]) if w.split("-")[-1] in _JOB_WORDS), default=0)
+        words = words[cut:]  # "Democratic Senator Kent Conrad" -> "Kent Conrad"
+        if len(words) < 2 or _AFTER_PREPOSITION.search(text, span[0], s) or not is_person(" ".join(words), surnames):
+            continue
+        core_start = text.index(words[0], s)
+        return core_start, core_start + len(" ".join(words))
+    return None
+
+
+def _name_words(text: str) -> set[str]:
+    """First and last words of the people's full names in ``text``: a speaker called just
+    'Sharon' or 'Eastwood' is then a person, not a group."""
+    words = set()
+    for m in NAME.finditer(text):
+        s, e = clean_name(text, m.start(), m.end())
+        parts = _TITLE.sub("", text[s:e]).split()
+        if 2 <= len(parts) <= 3 and is_person(text[s:e]):
+            words |= {parts[0], _POSSESSIVE.sub("", parts[-1])}
+    return words
 
 
 def _key(speaker: str, kind: str, full_names: dict[str, str]) -> str:
@@ -80,22 +120,27 @@ def speakers_of(article: Article) -> list[Speaker]:
     attributed to them (direct quotes, reported speech, commentary)."""
     groups: dict[str, _Group] = {}
     full_names: dict[str, str] = {}
-    surnames = {surname(s.attribution.speaker) for s in article.sentences
-                if s.attribution and s.attribution.speaker and len(s.attribution.speaker.split()) >= 2}
+    surnames = _name_words(article.text) | {
+        surname(s.attribution.speaker) for s in article.sentences
+        if s.attribution and s.attribution.speaker and len(s.attribution.speaker.split()) >= 2}
     for sentence in article.sentences:
         a = sentence.attribution
         if not a or not a.speaker or not a.speaker_span or a.kind == "narration" or PRONOUN.match(a.speaker):
             continue
-        kind = _kind(a.speaker, a.kind, surnames)
-        group = groups.setdefault(_key(a.speaker, kind, full_names), _Group(kind))
-        group.forms.setdefault(a.speaker, a.speaker_span)
+        core = person_core(article.text, a.speaker_span, surnames) if a.kind != "commentary" else None
+        form, span = (article.text[core[0]:core[1]], core) if core else (a.speaker, a.speaker_span)
+        kind = "person" if core else _kind(a.speaker, a.kind, surnames)
+        group = groups.setdefault(_key(form, kind, full_names), _Group(kind))
+        group.forms.setdefault(form, span)
+        if form != a.speaker:
+            group.phrases.setdefault(a.speaker, a.speaker_span)
         group.sentences.append(SpokenSentence(start=sentence.start, end=sentence.end,
                                               paragraph=sentence.paragraph, kind=a.kind))
         if a.role and a.role_span and group.role is None:
             group.role = (a.role, a.role_span)
         if a.outlet and a.outlet not in group.outlets and a.outlet not in a.speaker:
             group.outlets.append(a.outlet)
-    return [_speaker(article, group) for group in _merge_early_surnames(groups).values()]
+    return [_speaker(article, group) for group in _merge_one_word_names(groups).values()]
 
 
 def _short_forms(text: str, last: str) -> list[str]:
@@ -105,29 +150,47 @@ def _short_forms(text: str, last: str) -> list[str]:
     return list(dict.fromkeys(titled + bare))
 
 
-def _merge_early_surnames(groups: dict[str, _Group]) -> dict[str, _Group]:
-    """A bare surname seen before its full name ("Harbath ... Katie Harbath") joins that
-    full name when exactly one full name ends in it."""
+def _merge_one_word_names(groups: dict[str, _Group]) -> dict[str, _Group]:
+    """A one-word name ("Harbath" seen before "Katie Harbath", or "Sharon" beside
+    "Sharon Osbourne") joins the one full name that ends or starts with it."""
     for key in [k for k in groups if k.startswith("person:") and " " not in k]:
-        last = key.split(":", 1)[1]
-        fulls = [k for k in groups if k.startswith("person:") and " " in k and surname(k) == last]
+        word = key.split(":", 1)[1]
+        fulls = [k for k in groups if k.startswith("person:") and " " in k
+                 and word in (surname(k), k.split(":", 1)[1].split()[0])]
         if len(fulls) == 1:
             early, full = groups.pop(key), groups[fulls[0]]
             full.forms = {**full.forms, **{f: s for f, s in early.forms.items() if f not in full.forms}}
+            full.phrases = {**full.phrases, **{f: s for f, s in early.phrases.items() if f not in full.phrases}}
             full.sentences = sorted(full.sentences + early.sentences, key=lambda s: s.start)
             full.role = full.role or early.role
             full.outlets += [o for o in early.outlets if o not in full.outlets]
     return groups
 
 
+def fullest_name(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """The longest person's name in ``text`` that ends with the name at ``span``
+    ('Eastwood' -> 'Clint Eastwood'); ``span`` itself when there is none."""
+    best, short = span, text[span[0]:span[1]]
+    for m in NAME.finditer(text):
+        s, e = clean_name(text, m.start(), m.end())
+        e -= len(text[s:e]) - len(_POSSESSIVE.sub("", text[s:e]))  # "Clint Eastwood's" -> "Clint Eastwood"
+        if e - s > best[1] - best[0] and text[s:e].endswith(" " + short) and is_person(text[s:e]):
+            best = (s, e)
+    return best
+
+
 def _speaker(article: Article, group: _Group) -> Speaker:
     # The fullest form names them: most words without a title, then first seen.
     order = list(group.forms)
     name = max(order, key=lambda f: (len(_TITLE.sub("", f).split()), -order.index(f)))
-    aliases = [f for f in order if f != name]
+    name_span = group.forms[name]
+    if group.kind == "person" and " " not in _TITLE.sub("", name):
+        name_span = fullest_name(article.text, name_span)  # only ever quoted as "Eastwood": name him in full
+        name = article.text[name_span[0]:name_span[1]]
+    aliases = [f for f in [*order, *group.phrases] if f != name]
     if group.kind == "person" and " " in _TITLE.sub("", name):
         aliases += [f for f in _short_forms(article.text, surname(name)) if f not in aliases and f != name]
-    return Speaker(article_id=article.id, name=name, name_span=group.forms[name],
-                   aliases=aliases, kind=group.kind,
+    return Speaker(article_id=article.id, name=name, name_span=name_span,
+                   aliases=list(dict.fromkeys(aliases)), kind=group.kind,
                    role=group.role[0] if group.role else None, role_span=group.role[1] if group.role else None,
                    outlets=group.outlets, sentences=group.sentences)

@@ -34,8 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answer.quotes import make_answer, pick_quotes
-from assistant.attribution.roster import name_forms, surname
-from assistant.attribution.mentions import NAME, TITLES, clean_name, is_person
+from assistant.attribution.roster import fullest_name, name_forms, surname
+from assistant.attribution.mentions import TITLES
 from assistant.ranking.features import minmax
 from assistant.ranking.followup import Turn
 from assistant.ranking.person_questions import OUTLET_WORDS, PRONOUNS, PersonQuestion, is_name, parse
@@ -106,9 +106,12 @@ def _norm(name: str) -> str:
 def _names(asked: str, speaker: Speaker) -> bool:
     """Whether ``asked`` ('Ms Harbath', 'Katie Harbath', 'Harbath') names ``speaker``."""
     a = _norm(asked)
-    if a in {_norm(f) for f in name_forms(speaker)}:
+    forms = [_norm(f) for f in name_forms(speaker)]
+    if a in forms:
         return True
-    if speaker.kind != "person" or not a:
+    if not a or (" " in a and any(re.search(rf"(?<![\w’'-]){re.escape(a)}(?![\w’'-])", f) for f in forms)):
+        return bool(a)  # "Helmut Panke" names "the carmaker's chief executive Helmut Panke"
+    if speaker.kind != "person":
         return False
     words, full = a.split(), _norm(speaker.name).split()
     return words[-1] == surname(speaker.name).lower() and (len(words) == 1 or words[0] == full[0])
@@ -214,21 +217,11 @@ def _not_quoted(scope: Scope, question: str, who: str, top_k: int) -> Answer:
     if not mentions:
         return make_answer(question, [], 0.0, 1.0)
     article, _, span = mentions[0]
-    span = _fullest(article.text, span)
+    span = fullest_name(article.text, span)
     notice = Notice(kind="mentioned_not_quoted", article_id=article.id, name=article.text[span[0]:span[1]],
                     name_span=span)
     quotes = pick_quotes([(a, i, 1.0 - k / len(mentions)) for k, (a, i, _) in enumerate(mentions)], top_k)
     return Answer(question=question, found=False, confidence=0.0, quotes=quotes, notice=notice)
-
-
-def _fullest(text: str, span: tuple[int, int]) -> tuple[int, int]:
-    """The longest name in ``text`` that ends with the mention ``span`` ('Trump' -> 'Donald Trump')."""
-    best = span
-    for m in NAME.finditer(text):
-        s, e = clean_name(text, m.start(), m.end())
-        if text[s:e].endswith(text[span[0]:span[1]]) and e - s > best[1] - best[0] and is_person(text[s:e]):
-            best = (s, e)
-    return best
 
 
 def _who(scope: Scope, question: str, speakers: list[Speaker], top_k: int) -> Answer:
