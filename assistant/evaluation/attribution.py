@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.attribution.mentions import TITLES
 from assistant.evaluation.datasets import AttributionCase, load_jsonl
 from assistant.ingest.files import article_from_text, decode_bytes, read_article
 
@@ -21,6 +22,7 @@ def _read_case_file(case: AttributionCase, roots: list[Path]):
     return None
 
 
+_TITLE = re.compile(rf"^(?:{TITLES})\.?\s+")
 _PRONOUNS = {"he", "she", "they", "it", "him", "her", "we", "i"}
 
 
@@ -31,13 +33,18 @@ def same_speaker(predicted: str | None, forms: list[str] | None) -> bool:
 
     >>> same_speaker("Gordon Brown, the chancellor", ["Gordon Brown", "Brown"]), same_speaker("he", ["the chairman"])
     (True, False)
+    >>> same_speaker("Mr Verwaayen", ["Ben Verwaayen"]), same_speaker("Mr Brown", ["Ben Verwaayen"])
+    (True, False)
     """
     if forms is None or predicted is None:
         return forms is None and predicted is None
     if predicted.lower() in _PRONOUNS:
         return any(f.lower() == predicted.lower() for f in forms)
     inside = lambda a, b: re.search(rf"(?<![\w’'-]){re.escape(a)}(?![\w’'-])", b) is not None  # noqa: E731
-    return any(inside(f, predicted) or inside(predicted, f) for f in forms)
+    if any(inside(f, predicted) or inside(predicted, f) for f in forms):
+        return True
+    bare = _TITLE.sub("", predicted).split()  # "Mr Verwaayen" names "Ben Verwaayen"
+    return len(bare) == 1 and any(_TITLE.sub("", f).split()[-1:] == bare for f in forms)
 
 
 def _accuracy(rows: list[dict]) -> float:
