@@ -47,12 +47,12 @@ _AUX_TAIL = re.compile(
     r"repeatedly|publicly|privately|would|will|is|was|are|were|been|quoted|as|once|still|too|just|only|however|"
     r"subsequently|initially|always|never|apparently|both|"
     r"(?-i:(?!(?:family|ally|rally|assembly|supply|reply|monopoly|anomaly)\b)[a-z]+ly)))+[ ,]*$", re.I)
-_CONJUNCTION = re.compile(r"\b(?:and|but|while|because|although|though|so|when|where|after|that|as)\s+")
+_CONJUNCTION = re.compile(r"\b(?:and|but|while|because|although|though|so|when|where|after|that|as|which|whom)\s+")
 _RELATIVE = re.compile(r"^(?:who|which|whose|where)\b")
 _VERBISH = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|can|could|should|may|might|did|does)\b")
 # Cues that need not report speech: 'Ann Lee, who wrote the musical, ...'.
 _NOT_SPEECH = {"wrote", "writes", "described", "accused", "blamed", "blames", "praised", "dismissed", "details",
-               "reveals", "found", "read", "called", "reported", "rejected", "refuted"}
+               "reveals", "found", "read", "called", "calls", "reported", "rejected", "refuted"}
 _TIME_OR_PLACE = re.compile(
     r" (?:after|at|on|in|during|when|while|last|yesterday|today|this|following|before|earlier|later)\b")
 _WHO = re.compile(r"who(?:\s+(?:also|later|then|has|had|(?-i:[a-z]+ly)))*")
@@ -64,6 +64,12 @@ _DESCRIBED_SPEAKER = re.compile(
     r"leader|officials?|sources?|analysts?|lawyers?)\b"
     r"(?:\s+(?:for|of|at)\s+(?:the\s+)?[A-Z][\w'’&-]*(?:\s+(?:of\s+)?[A-Z][\w'’&-]*)*)?")
 _PASSIVE = re.compile(r"\b(?:was|were|been|being|be|is|are)(?:\s+(?:also|then|later|previously|(?-i:[a-z]+ly)))?$")
+# A cue inside a relative clause with its own subject: '..., which it says', 'which the Tories believe',
+# 'which critics have said'; not 'a spokesman for X which represents shops said'.
+_RELATIVE_CUE = re.compile(
+    r"\b(?:which|whom)\s+(?:he|she|it|they|we|I|(?:the|a|an|its|his|her|their|some|many)\s+(?:[\w'’-]+\s+){0,2}?"
+    r"[\w'’-]+|[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}|[a-z]+s)(?:\s+(?:also|later|now|has|had|have))?$")
+_HYPOTHETICAL = re.compile(r"\b(?:might|may|could|should|must)\s+(?:[a-z]+ly\s+)?$")
 _OPINION = {"think", "thinks", "believe", "believes"}
 _FIRST = (["I"], ["we"], ["We"], ["you"], ["You"])
 _COORDINATED = re.compile(r"(?:,|\s)\s*(?:and|but)(?:\s+(?:also|then|later|has|have|had))?$")
@@ -134,8 +140,11 @@ def _who_said(masked: str, parts: list[tuple[int, int]]) -> Found | None:
 
 def _described(masked: str, piece: tuple[int, int], last: tuple[int, int]) -> Found | None:
     """With no name, the description where the search stopped, or the one right before the cue
-    ('..., but analysts say')."""
+    ('..., but analysts say'); where the search stopped at the reported clause itself ('people are
+    more likely to be stopped by police, a minister has said'), the one right before the cue."""
     ps, pe = piece
+    if piece != last and VERB_WORD.search(masked, ps, pe) and description(masked, *last):
+        return description(masked, *last)
     conj = list(_CONJUNCTION.finditer(masked, ps, pe))
     ls, le = last
     ls = _CONJUNCTION.match(masked, ls).end() if _CONJUNCTION.match(masked, ls) else ls
@@ -194,7 +203,8 @@ def _after_cue(masked: str, s: int, e: int) -> Found | None:
     if lead:
         return lead
     name = name_at_end(masked, *after) if after else None
-    if name and name == after and is_person(masked[name[0] : name[1]]) and ROLE_NOUN.search(phrase):
+    job = ROLE_NOUN.search(phrase) or phrase.split()[-1].islower()  # "the paper's picture editor, Ann Lee"
+    if name and name == after and is_person(masked[name[0] : name[1]]) and job:
         return Found(speaker=name, cue=None, role=(ps, pe), ref="name")
     return description(masked, ps, pe)
 
@@ -271,6 +281,8 @@ def find_cue(masked: str, base: int) -> Found | None:
         before = masked[: cue.start()].rstrip()
         if masked.startswith(" by ", cue.end()) or _PASSIVE.search(before) and not word.endswith("ing"):
             continue  # passive: "confirmed by three people" names its source after "by"; "he was asked"
+        if _HYPOTHETICAL.search(masked, 0, cue.start()):
+            continue  # 'Many might think ...', 'he might say': what someone could say, not what they said
         if word in _PARTICIPLES and not before.endswith(" as"):  # but "X is quoted as saying"
             opens = before.endswith(",") or re.match(r"\s*:", masked[cue.end() :])  # "wrote to them saying:"
             found = _main_subject(masked, cue.start()) if opens else None
@@ -286,6 +298,8 @@ def find_cue(masked: str, base: int) -> Found | None:
                 found = _inverted(masked, cue.end())
         if found is None or (word in _DOCUMENT_CUES and found.ref != "description"):
             continue
+        if _RELATIVE_CUE.search(before) and "\x00" not in masked:
+            continue  # '..., which the firm says is idle': the main clause is the reporter's
         found.cue = word
         out = _OUTLET_AFTER.match(masked, cue.start()) if word in ("told", "tells") else None
         if out:

@@ -21,8 +21,10 @@ _CUES = (
     "denied|"
     "predicted|predicts|revealed|reveals|acknowledged|continued|reckons|believes|suggested|suggests|maintained|"
     "maintains|conceded|concedes|described|dismissed|accused|praised|refuted|countered|retorted|quipped|joked|"
-    "confessed|remarked|boasted|declared(?=\\s*:)|estimated(?=\\s*[,.])|"
-    "called(?=\\s+(?:on|for)\\b|[^.]*[\"“])|reported|pointed out|concluded|complained|blamed|blames|"
+    "confessed|confesses|remarked|boasted|boasts|complains|stresses|announces|explains(?=\\s*[,.:]|\\s+that\\b|\\s+[A-Z])|declared(?=\\s*:)|estimated(?=\\s*[,.])|"
+    # 'called for', 'calls it "a farce"', 'called the plan "a failure for us all."' (a masked quotation).
+    "called(?=\\s+(?:on|for)\\b|[^.]*[\"“\\x00])|calls(?=[^.]*[\"“\\x00])|"
+    "reported|pointed out|concluded|complained|blamed|blames|"
     "went on(?=\\s*(?:to\\s+(?:say|add|warn|claim|explain|promise|insist|argue|predict|suggest|urge|signal|stress|"
     "admit|deny|reveal|tell|describe)\\b|[:,]))|"
     "details|found(?= that)|read(?=\\s*:)|saying|adding|warning|arguing|claiming|insisting|maintaining|stressing|"

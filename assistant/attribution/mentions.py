@@ -47,6 +47,7 @@ NOT_NAMES = set(
 )
 _LEADING_NOT_NAMES = NOT_NAMES - {"The"}
 SUFFIXES = {"MP", "MEP", "MSP", "QC", "Jr", "Jr.", "Sr"}  # after a name, never part of it
+SEAT_HOLDERS = {"MP", "MEP", "MSP", "AM"}  # written in capitals, yet the head of a person's description
 _SUFFIXES = SUFFIXES
 _TITLE = re.compile(rf"^(?:{TITLES})\.?\s+(?P<rest>.+)$")
 # Capitalised words that name a job, not a person: a name run is cut after the
@@ -79,7 +80,8 @@ PERSON_NOUNS = re.compile(
     r"boss|manager|coach|minister|secretary|chancellor|president|chairman|chairwoman|director|executive|"
     r"spokesman|spokeswoman|leader|winner|veteran|author|writer|artist|musician|comedian|presenter|rapper|"
     r"founder|premier|captain|international|forward|skipper|commissioner|businessman|businesswoman|lawyer|"
-    r"counterpart|colleague|team-mate|wife|husband|widow|daughter|son|mother|father|partner)$"
+    r"counterpart|colleague|team-mate|wife|husband|widow|daughter|son|mother|father|partner|sister|brother|"
+    r"attorney|prosecutor|analyst|economist|editor|correspondent|spokesperson|official)$"
 )
 _DEMONYM = re.compile(r"[a-z](?:ian|ean|an|ese|man|ard|ish|ch)$")
 _DOC_NOUNS = re.compile(r"\b(?:report|study|survey|research|poll|figures|documents?|statement|review|analysis|"
@@ -101,6 +103,8 @@ def clean_name(text: str, s: int, e: int) -> tuple[int, int]:
     for i, word in enumerate(texts[:-1]):
         if word.endswith(("'s", "’s", "s'", "s’")) or word.strip(".") in ROLE_WORDS:
             cut = i + 1
+        elif i == 0 and PERSON_NOUNS.match(word.lower()):
+            cut = 1  # "Striker Ann Lee" opening a sentence: a job, then the name
     honorific = next((i for i in range(1, len(words) - 1) if texts[i].rstrip(".") in _HONORIFICS), 0)
     if cut and not _TITLE.match(text[words[cut - 1][0] : e]):
         s = words[cut][0]
@@ -261,6 +265,12 @@ class Mentions:
                 people.append((s + base, e + base))
         return people
 
+    def fits(self, span: tuple[int, int], pronoun: str) -> bool:
+        """Whether what is known of the gender of the name at ``span`` allows 'he' or 'she'."""
+        x = self._by_span.get(span)
+        gender = (x.gender if x else None) or gender_of(self.text[span[0] : span[1]])
+        return gender in (None, {"he": "m", "she": "f"}.get(pronoun, gender))
+
     def _text(self, x: _Entity) -> str:
         return self.text[x.span[0] : x.span[1]]
 
@@ -330,13 +340,16 @@ class Mentions:
                 or next((x for x in recent if (x.maybe or x.spoke and _maybe_person(self._text(x))) and fits(x)), None))
 
 
+_OPENING_JOB = re.compile(r"(?:^|\n|[.!?]\s)\s*([A-Z][a-z-]+) $")
 _ROLE_ONLY = re.compile(r"^spokes(?:man|woman|person)$")
 _DESCRIBED = re.compile(r"(?:(?:[Aa]n?|[Tt]he|[Tt]his|[Ii]ts|[Tt]heir)\s|[a-z])")  # named only by a description
 
 
 def _has_word(x: _Entity, text: str, word: str) -> bool:
     """Whether an entity's name or role contains ``word`` ('A spokesman for X' for 'the spokesman')."""
-    words = (text[x.span[0] : x.span[1]] + " " + x.role).lower().split()
+    opening = _OPENING_JOB.search(text, max(0, x.span[0] - 30), x.span[0])  # "Actor Ann Lee" starts a sentence
+    before = [opening.group(1)] if opening else []
+    words = (text[x.span[0] : x.span[1]] + " " + x.role + " " + " ".join(before)).lower().split()
     return bool(word) and word in words
 
 
@@ -356,11 +369,13 @@ def description_kind(phrase: str) -> str | None:
     """'person', 'org' or None for a definite description standing for an earlier
     name: 'the 28-year-old' -> person, 'the company' -> org, 'the report' -> None."""
     words = phrase.split()
-    if not words or words[0].lower() not in ("the", "this") or len(words) > 5 or "'s" in phrase or "’s" in phrase:
+    if not words or words[0].lower() not in ("the", "this") or len(words) > 6 or "'s" in phrase or "’s" in phrase:
         return None
     head = words[-1].lower()
     if _DOC_NOUNS.search(head) or not head.isalpha() and "-old" not in head:
         return None
+    if words[-1] in SEAT_HOLDERS:
+        return "person"  # "the Salford MP": the member for a seat, named before
     if words[-1][:1].isupper():
         # "the Brazilian", "the Dutchman" stand for a person named before; "the Bishop" is how the text names him
         return "person" if len(words) == 2 and _DEMONYM.search(words[-1]) else None

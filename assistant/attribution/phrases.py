@@ -36,7 +36,7 @@ SOURCE_NOUN = re.compile(
     r"\b(?:sources?|officials?|spokes(?:man|woman|person)|people|documents?|report|analysts?|experts?|company|firm|"
     r"police|critics|government|ministers?|aides?|insiders?|organisers|organizers|campaigners|researchers|"
     r"scientists|judges|doctors|residents|witnesses|investigators|prosecutors|observers|MPs|statement|economists|"
-    r"lawyers|unions|diplomats|traders|dealers|academics)\b", re.I)
+    r"lawyers|unions|diplomats|traders|dealers|academics|magazine|newspaper|tabloid|website)\b", re.I)
 DESCRIPTION_WORDS = 8
 VERB_WORD = re.compile(r"\s(?:[a-z]{2,}ed(?=\s+(?:to|the|a|an|that|his|her|its|their|by|on|in|with|it)\b)|"
                        r"is|are|was|were|has|have|had|will|would|can|could|did|does)\b")
@@ -128,7 +128,7 @@ def is_appositive(phrase: str) -> bool:
     """A piece that describes a neighbouring name: 'the party's Treasury spokesman', '23',
     'Tory shadow work and pensions secretary'."""
     words = phrase.split()
-    return (not phrase[:1].isupper() or bool(DETERMINER.match(phrase)) or words[0].endswith(("'s", "’s"))
+    return (not phrase[:1].isupper() or bool(DETERMINER.match(phrase)) or words[0].endswith(("'s", "’s", "s'", "s’"))
             or phrase[:1].isdigit() or (words[-1].islower() and bool(ROLE_NOUN.search(words[-1]))))
 
 

@@ -29,28 +29,33 @@ import re
 
 from assistant.attribution.cues import Found, find_cue
 from assistant.attribution.lexicon import DETERMINER, PRONOUN
-from assistant.attribution.mentions import ROLE_WORDS, Mentions, description_kind
+from assistant.attribution.mentions import ROLE_WORDS, Mentions, description_kind, is_person
 from assistant.attribution.quotes import SPACE, is_scare, mask, quotation_spans
 from assistant.attribution.subjects import clause_subjects, pronoun_subject
 from assistant.types import Attribution
 
 __all__ = ["ATTRIBUTION_VERSION", "attribute_sentences", "find_excerpt", "quotation_spans"]
 
-ATTRIBUTION_VERSION = "rules/3"
+ATTRIBUTION_VERSION = "rules/4"
 _SAID_HE = re.compile(r"\s+(?:that\s+)?(he|she)\b")  # "Ann Lee said she ..." tells Lee's gender
+_JOINED = re.compile(r"\b(?:and|but|while|as|after|because|which|whom|that|when|so|though|although|before|since|"
+                     r"if|until)\s+$")
+_PLURAL_VERB = re.compile(r"\s+(?:were|are|have)\b")
 _FIRST_PERSON = re.compile(r"\b(?:I|we|We|my|My|our|Our|us)\b")
 _PERSON_HEAD = re.compile(
     r"\b(?:spokes(?:man|woman|person)|director|chairman|chairwoman|manager|minister|boss|coach|chief)\b")
 
-def _resolve(text: str, found: Found, mentions: Mentions) -> tuple[int, int] | None:
-    """The speaker span after following 'he', 'Mr X', 'the company' back to an earlier name."""
+def _resolve(text: str, found: Found, mentions: Mentions, own: tuple[str, int] | None) -> tuple[int, int] | None:
+    """The speaker span after following 'he', 'Mr X', 'the company' back to an earlier name;
+    ``own`` is the sentence's masked text and offset, whose own subject a later 'he' may mean."""
     span = found.speaker
     if span is None:
         return None
     phrase = text[span[0] : span[1]]
     if found.ref == "pronoun":
         word = phrase.lower()
-        return mentions.resolve(span, pronoun=word) or span  # an unresolved 'they' stays itself
+        before = _subject_before(text, own, span[0], word, mentions) if own and word in ("he", "she") else None
+        return before or mentions.resolve(span, pronoun=word) or span  # an unresolved 'they' stays itself
     if found.ref == "description" or found.ref == "name" and DETERMINER.match(phrase):
         kind = description_kind(phrase)  # "The Brazilian" reads as a name but stands for one
         return (mentions.resolve(span, pronoun=kind) or span) if kind else span
@@ -59,10 +64,29 @@ def _resolve(text: str, found: Found, mentions: Mentions) -> tuple[int, int] | N
     return span
 
 
-def _attribution(text: str, found: Found | None, kind: str, mentions: Mentions) -> Attribution:
+def _subject_before(text: str, own: tuple[str, int], at: int, word: str, mentions: Mentions):
+    """'The actor crossed a bridge, which he said was unsafe'; 'Ann Lee lost, but she said ...': a
+    pronoun that opens a clause joined to its own sentence's main clause means that clause's subject,
+    when the gender allows; not a tag after reported words ('Mr A lied, he said')."""
+    masked, base = own
+    head = masked[: at - base]
+    if not _JOINED.search(head):
+        return None
+    for span in reversed(clause_subjects(head, base, mentions.surnames)):
+        full = mentions.resolve(span) or span
+        if is_person(text[full[0] : full[1]], mentions.surnames) and mentions.fits(full, word):
+            return full
+    described = pronoun_subject(head, base)
+    if described and described[1] == "person" and described[0][1] <= at:
+        return mentions.resolve(described[0], pronoun="person")
+    return None
+
+
+def _attribution(text: str, found: Found | None, kind: str, mentions: Mentions,
+                 own: tuple[str, int] | None = None) -> Attribution:
     if found is None:
         return Attribution(kind=kind)
-    speaker = _resolve(text, found, mentions)
+    speaker = _resolve(text, found, mentions, own)
     piece = lambda span: text[span[0] : span[1]] if span else None  # noqa: E731
     return Attribution(
         kind=kind, speaker=piece(speaker), speaker_span=speaker, role=piece(found.role), role_span=found.role,
@@ -89,7 +113,9 @@ def _note(text: str, mentions: Mentions, attribution: Attribution, masked: str, 
         subjects = [(subject, pronoun[0][0])] if subject and pronoun else []
     subjects += [(one, one[0]) for one in clause_subjects(masked, base, surnames)]
     items = [(one, None, "mention", "", one[0]) for one in people if one not in [x for x, _ in subjects] + [span]]
-    items += [(one, None, "subject", "", at) for one, at in subjects if one != span]
+    # 'Villa were not interested': a name with a plural verb is a team or a firm, not a person.
+    items += [(one, False if at == one[0] and _PLURAL_VERB.match(text, one[1]) else None, "subject", "", at)
+              for one, at in subjects if one != span]
     if span and attribution.kind != "commentary" and not PRONOUN.match(speaker):
         person = None  # a name: its shape says, or an earlier 'he' that meant it
         if DETERMINER.match(speaker):
@@ -122,7 +148,7 @@ def attribute_sentences(text: str, spans: list[tuple[int, int]], publisher: str 
         if mine:
             owner = next((quote_owner[q] for q in mine if q in quote_owner), None)
             if found is not None:
-                attribution = _attribution(text, found, "direct_quote", mentions)
+                attribution = _attribution(text, found, "direct_quote", mentions, (masked, s))
             elif owner is not None:
                 attribution = owner
             else:
@@ -130,7 +156,7 @@ def attribute_sentences(text: str, spans: list[tuple[int, int]], publisher: str 
             for q in mine:
                 quote_owner.setdefault(q, attribution)
         elif found is not None:
-            attribution = _attribution(text, found, "reported", mentions)
+            attribution = _attribution(text, found, "reported", mentions, (masked, s))
         elif _is_commentary(text, masked):
             attribution = _commentary(text, publisher)
         else:

@@ -43,7 +43,15 @@ _OPENING = re.compile(
 _PRONOUN_START = re.compile(r"(?:he|she)\b", re.I)
 _NAMED_AFTER_ROLE = re.compile(rf" (?:[a-z-]+ ){{0,2}}(?P<job>[a-z]+), (?P<name>{NAME.pattern}),")
 _OWNER = re.compile(r"[’']s?(?:\s|$)")  # "Wenger's Bayern counterpart Felix Magath"
-_ACTS_AFTER = re.compile(r" [a-z]|, [a-z0-9]")
+# After a subject: a verb, or an appositive ('Ann Lee, 23, ...', 'Ann Lee, the head, ...', "Ann Lee, X's deputy").
+_ACTS_AFTER = re.compile(r" [a-z]|, [a-z0-9]|, [A-Z][\w-]*['’]s [a-z]")
+# 'Ann Lee and Bo Ray to the final', 'British and Irish Lions': 'and' between capitalised words joins names,
+# unless a verb follows the second ('... at Carrow Road and Keegan sympathised').
+_NAME_AND = re.compile(r"[A-Z][\w'’.-]* and $")
+_VERB_NEXT = re.compile(
+    r"\s+(?:[a-z]+ed|[a-z]+[^s\W]s|is|was|are|were|has|had|have|will|would|can|could|may|might|must|should|said|"
+    r"told|won|lost|made|took|gave|got|led|left|beat|felt|went|came|saw|thought|kept|met|ran|put|hit|also|then|"
+    r"later|now)\b")
 _COMMA_CAPITAL = re.compile(r",\s+(?=[A-Z])")
 _FINITE = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|can|could|did|does)\b")
 _APPOSITIVE_START = re.compile(r"(?:a|an|the|its|his|her|their)\s+[a-z]|[a-z]")
@@ -90,6 +98,14 @@ def _subject_in(masked: str, at: int, surnames) -> re.Match | None:
     return best
 
 
+def _joins_names(masked: str, s: int, e: int) -> bool:
+    """Whether the 'and' at ``masked[s:e]`` joins two names rather than two clauses."""
+    if not _NAME_AND.search(masked, max(0, s - 40), e):
+        return False
+    name = NAME.match(masked, e)
+    return name is None or not _VERB_NEXT.match(masked, name.end())
+
+
 def clause_subjects(masked: str, base: int, surnames=frozenset()) -> list[tuple[int, int]]:
     """Names that act in a clause: 'Hazel Gilbert, 23, ... gave up ballet',
     'Northern Ireland man James McIlroy is confident', '... but McIlroy is unfazed'.
@@ -97,7 +113,8 @@ def clause_subjects(masked: str, base: int, surnames=frozenset()) -> list[tuple[
     from a word that is not a person's name (``surnames`` are known people)."""
     filler = LEADING_FILLER.match(masked)
     first = filler.end() if filler else 0
-    starts = [first] + [m.end() for m in _CLAUSE_START.finditer(masked, first) if m.end() > first]
+    starts = [first] + [m.end() for m in _CLAUSE_START.finditer(masked, first)
+                        if m.end() > first and not _joins_names(masked, m.start(), m.end())]
     starts += [m.end() for m in _COMMA_CAPITAL.finditer(masked, first) if _name_then_cue(masked, m.end())]
     spans = []
     for start in starts:
@@ -122,7 +139,7 @@ def pronoun_subject(masked: str, base: int) -> tuple[tuple[int, int], str] | Non
     m = _PRONOUN_START.match(masked, at)
     if m:
         return (m.start() + base, m.end() + base), m.group().lower()
-    words = list(re.finditer(r"\S+", masked[at : at + 60]))[:6] if masked.startswith(("The ", "This "), at) else []
+    words = list(re.finditer(r"\S+", masked[at : at + 80]))[:8] if masked.startswith(("The ", "This "), at) else []
     for i in range(1, len(words) - 1):  # 'The Tory', 'The Tory leader', ... followed by a lowercase word
         end = words[i].end()
         if words[i + 1].group()[:1].islower() and description_kind(masked[at : at + end]) == "person":

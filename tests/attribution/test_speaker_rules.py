@@ -176,3 +176,56 @@ def test_first_person_opinion_is_not_a_cue():
     assert find_cue("I think the plan will fail.", 0) is None
     found = find_cue("Ministers believe the plan will work, our correspondent added.", 0)
     assert found.cue == "added"
+
+
+# rules/4: shapes of news prose found on articles outside the labelled set
+
+
+def test_and_between_names_joins_a_list_not_two_clauses():
+    body = 'Max Reed beat rivals including Tom Hale and Sam Cole to the title. "I am thrilled," he said.'
+    assert _speaker(body, '"I am thrilled') == "Max Reed"
+    body = 'Fans cheered at Carrow Park and Max Reed thanked them. "It was loud," he said.'
+    assert _speaker(body, '"It was loud') == "Max Reed"
+
+
+def test_subject_with_a_possessive_appositive_acts():
+    body = "Jon Pike, Acme's deputy head, made the remarks at a dinner. He denied any offence."
+    assert _speaker(body, "He denied") == "Jon Pike"
+
+
+def test_the_seat_holder_description_means_the_member_named_before():
+    body = 'Jane Orr said the rules were fair. "They protect us all," the Leeds MP told the committee.'
+    assert _speaker(body, '"They protect') == "Jane Orr"
+
+
+def test_description_after_the_reported_clause_speaks():
+    body = "People in towns are more likely to be stopped and searched by police, a Home Office minister has said."
+    assert _speaker(body, "People in towns") == "a Home Office minister"
+
+
+def test_calls_with_a_quotation_and_a_job_word_opening_the_sentence():
+    assert _speaker('In a letter, Tom Hale calls it "a plan that cannot work."', "In a letter") == "Tom Hale"
+    assert _speaker("Striker Tom Hale said he was fit.", "Striker") == "Tom Hale"
+    body = '"This picture was the story", said the paper\'s picture editor, Ann Webb.'
+    assert _speaker(body, '"This picture') == "Ann Webb"
+
+
+def test_relative_clause_cues_and_hypothetical_speech_leave_narration():
+    speakers = _speakers("The firm is closing sites which it says are idle. Many might think the plan is odd. "
+                         "This habit explains the rise of cheap phones.")
+    assert set(speakers.values()) == {None}
+    body = 'Ann Reed met Tom Hale at the summit, which she called "a waste of everyone\'s time."'
+    assert _speaker(body, "Ann Reed") == "Ann Reed"
+
+
+def test_pronoun_opening_a_joined_clause_means_its_own_sentence_subject():
+    body = 'Ann Webb spoke to Bo Ray. Tom Hale lost the vote but he said: "We will be back."'
+    assert _speaker(body, "Tom Hale") == "Tom Hale"
+    body = 'Tom Hale spoke first. Mr Bo Ray had failed the town, he said.'
+    assert _speaker(body, "Mr Bo Ray") == "Tom Hale"
+
+
+def test_a_name_with_a_plural_verb_is_a_team_not_who_he_means():
+    body = ('Lee Cole sold the club to Dan Rovers last year, the trust said. Dan Rovers were not keen at first. '
+            '"I had no choice," he said.')
+    assert _speaker(body, '"I had no choice') == "Lee Cole"
