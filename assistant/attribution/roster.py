@@ -91,6 +91,32 @@ def person_core(text: str, span: tuple[int, int],
     return None
 
 
+def _described(text: str, phrase: str, before: int) -> tuple[int, int] | None:
+    """The name a description speaker ('the Bishop', 'the artists') stands for: the name the
+    text gave right after that description earlier on ('Bafta-winning artists Langlands & Bell',
+    'The Bishop of Durham, the Rt Rev Dr Tom Wright,').
+
+    >>> t = "The Bishop of Durham, the Rt Rev Dr Tom Wright, spoke. Later the Bishop said so."
+    >>> s = _described(t, "the Bishop", 56); t[s[0]:s[1]]
+    'Tom Wright'
+    """
+    words = phrase.split()
+    if len(words) > 3 or words[0].lower() != "the" or not words[-1].isalpha():
+        return None
+    intro = rf"\b{re.escape(words[-1])}(?:\s+of\s+[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*,)?\s+(?:the\s+)?"
+    for m in re.finditer(intro, text[:before]):
+        name = NAME.match(text, m.end())
+        if name is None:
+            continue
+        core = person_core(text, clean_name(text, name.start(), name.end()))
+        if core:
+            return core
+        s, e = clean_name(text, name.start(), name.end())
+        if "&" in text[s:e]:  # a duo's name ("Langlands & Bell") is not a person's, but names them
+            return s, e
+    return None
+
+
 def _name_words(text: str) -> set[str]:
     """First and last words of the people's full names in ``text``: a speaker called just
     'Sharon' or 'Eastwood' is then a person, not a group."""
@@ -130,6 +156,9 @@ def speakers_of(article: Article) -> list[Speaker]:
         core = person_core(article.text, a.speaker_span, surnames) if a.kind != "commentary" else None
         form, span = (article.text[core[0]:core[1]], core) if core else (a.speaker, a.speaker_span)
         kind = "person" if core else _kind(a.speaker, a.kind, surnames)
+        named = _described(article.text, a.speaker, sentence.start) if kind == "group" else None
+        if named:  # "the Bishop" ... introduced as "The Bishop of Durham, the Rt Rev Dr Tom Wright"
+            form, span, kind = article.text[named[0]:named[1]], named, "person"
         if kind == "group" and " " not in a.speaker and fullest_name(article.text, a.speaker_span) != a.speaker_span:
             kind = "person"  # "Eastwood", whom the text also calls "Clint Eastwood"
         group = groups.setdefault(_key(form, kind, full_names), _Group(kind))

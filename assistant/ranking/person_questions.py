@@ -68,7 +68,7 @@ def is_name(phrase: str) -> bool:
     if words and words[0].lower() == "the":
         words = words[1:]
     return bool(words) and len(words) <= 6 and words[0][:1].isupper() and all(
-        w[:1].isupper() or w in _PARTICLES for w in words)
+        w[:1].isupper() or w in _PARTICLES or w == "&" for w in words)
 
 
 def _who_ok(who: str) -> bool:
