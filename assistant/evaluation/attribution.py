@@ -51,6 +51,15 @@ def _accuracy(rows: list[dict]) -> float:
     return float(np.mean([r["speaker_ok"] for r in rows])) if rows else float("nan")
 
 
+def _by_pattern(rows: list[dict], patterns: list[str]) -> dict:
+    out = {}
+    for p in patterns:
+        mine = [r for r in rows if r["pattern"] == p]
+        if mine:
+            out[p] = {"n": len(mine), "accuracy": _accuracy(mine)}
+    return out
+
+
 def run_attribution(path: str, roots: list[Path]) -> dict:
     """Speaker and kind accuracy on labelled sentences, overall, per pattern and per batch."""
     cases = load_jsonl(path, AttributionCase)
@@ -85,9 +94,10 @@ def run_attribution(path: str, roots: list[Path]) -> dict:
         "narration_without_speaker": _accuracy(unattributed),
         "speaker_accuracy_by_batch": {b or "first": _accuracy([r for r in ok if r["batch"] == b]) for b in batches},
         "speaker_accuracy_new": _accuracy([r for r in ok if r["batch"]]),
-        "speaker_accuracy_by_pattern": {p: {"n": sum(r["pattern"] == p for r in ok),
-                                            "accuracy": _accuracy([r for r in ok if r["pattern"] == p])}
-                                        for p in patterns},
+        "speaker_accuracy_by_pattern": _by_pattern(ok, patterns),
+        # Batches never tuned on ("...-test"): how the rules do on articles they were not written against.
+        **{f"speaker_accuracy_by_pattern_{b}": _by_pattern([r for r in ok if r["batch"] == b], patterns)
+           for b in batches if b.endswith("-test")},
         "kind_accuracy": float(np.mean([r["kind_ok"] for r in ok])) if ok else float("nan"),
         "seed_all_correct": all(r["kind_ok"] and r["speaker_ok"] for r in seed),
     }}

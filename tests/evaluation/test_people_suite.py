@@ -47,3 +47,21 @@ def test_people_suite_on_the_labelled_set_with_the_real_model(tmp_path):
     seed_rows = [r for r in result["rows"] if r["kind"] == "seed"]
     assert summary["seed_all_correct"], json.dumps(seed_rows, indent=1)
     assert summary["people"] > 100 and summary["who_said_questions"] == 100
+
+
+def test_attribution_suite_reports_batches_and_blind_patterns(tmp_path):
+    from assistant.evaluation.attribution import run_attribution
+
+    (tmp_path / "a.txt").write_text("Rail\n\n\"We waited,\" Ann Lee said. The train came. \"Late again,\" she said.\n")
+    rows = [{"file": "a.txt", "sentence": "\"We waited,\" Ann Lee said.", "speaker": ["Ann Lee"],
+             "kind": "direct_quote", "pattern": "name-said"},
+            {"file": "a.txt", "sentence": "The train came.", "speaker": None, "kind": "narration",
+             "pattern": "narration", "batch": "x-test"},
+            {"file": "a.txt", "sentence": "\"Late again,\" she said.", "speaker": ["Bo Ray"], "kind": "direct_quote",
+             "pattern": "pronoun-speaker", "batch": "x-test"}]  # deliberately mislabelled: must count as wrong
+    (tmp_path / "labels.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    summary = run_attribution(str(tmp_path / "labels.jsonl"), [tmp_path])["summary"]
+    assert summary["speaker_accuracy_by_batch"] == {"first": 1.0, "x-test": 0.5}
+    assert summary["speaker_accuracy_new"] == 0.5
+    assert summary["speaker_accuracy_by_pattern_x-test"] == {"narration": {"n": 1, "accuracy": 1.0},
+                                                             "pronoun-speaker": {"n": 1, "accuracy": 0.0}}
