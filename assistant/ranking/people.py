@@ -68,7 +68,9 @@ class Scope:
             kept = np.zeros_like(scores)
             kept[self.allowed] = scores[self.allowed]
             scores = kept
-        top = np.argsort(-scores, kind="stable")[:CANDIDATE_ROWS]
+        k = min(CANDIDATE_ROWS, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k] if k else np.zeros(0, dtype=np.int64)  # no full sort at 1M rows
+        top = top[np.argsort(-scores[top], kind="stable")]
         positions = dict.fromkeys(int(units[r, 0]) for r in top if scores[r] > 0)
         return [self.snapshot.data.articles[i] for i in list(positions)[:CANDIDATE_ARTICLES]]
 

@@ -123,3 +123,19 @@ def test_seed_people(fake_bot):
     assert outlet.found and {q.attribution.kind for q in outlet.quotes} == {"commentary"}
     assert fake_bot.ask("What does the writer think?").quotes == outlet.quotes
     assert not fake_bot.ask("What did Hillary Clinton say?").found
+
+
+def test_a_person_question_opens_only_the_articles_naming_them(tmp_path, fake_settings):
+    from assistant.store.articles import ArticleStore
+    from tests.conftest import bbc_files
+
+    files = bbc_files(60)
+    Assistant.from_paths(files, index_dir=tmp_path / "idx", settings=fake_settings, embedder=FakeEmbedder())
+    bot = Assistant.from_paths(files, index_dir=tmp_path / "idx", settings=fake_settings, embedder=FakeEmbedder())
+    store = bot.snapshot.data.articles
+    assert isinstance(store, ArticleStore) and store.parsed == 0
+    speaker = next(s for s in Assistant.from_paths(files[:10], settings=fake_settings, embedder=FakeEmbedder())
+                   .speakers() if s.kind == "person" and s.quoted)
+    answer = bot.ask(f"What did {speaker.name} say?")
+    assert answer.found and answer.quotes[0].attribution.speaker in [speaker.name, *speaker.aliases]
+    assert 0 < store.parsed <= 20  # at most CANDIDATE_ARTICLES of the 60 were read
