@@ -42,7 +42,8 @@ def test_errors_print_a_message_and_exit_non_zero(tmp_path):
 
 
 def test_settings_from_the_environment_and_their_errors(tmp_path, corpus_copy):
-    args = ("ask", "Who is Gary Coby?", "--json", "--corpus", str(corpus_copy), "--index", str(tmp_path / "idx"))
+    # A retrieval question: "Who is Gary Coby?" is answered by the people stage as one whole quote.
+    args = ("ask", "Who did Zuckerberg call?", "--json", "--corpus", str(corpus_copy), "--index", str(tmp_path / "idx"))
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_PROGRESS": "0"}
     one = subprocess.run([sys.executable, "-m", "assistant", *args], cwd=ROOT, capture_output=True, text=True,
                          timeout=300, env={**env, "ASSISTANT_TOP_K": "1"})
@@ -101,14 +102,15 @@ def test_empty_question_is_refused(tmp_path, corpus_copy):
 
 def test_ask_imports_no_transformers_gradio_or_sentence_transformers(tmp_path, corpus_copy):
     """A cold ``assistant ask`` loads torch only for the reader's bfloat16 products (1.1 s);
-    transformers and sentence-transformers (5 s) and gradio stay out. Without the reader, not even torch."""
+    transformers and sentence-transformers (5 s) and gradio stay out. Without the reader, not even torch.
+    (A retrieval question: a question about a person is answered without the reader.)"""
     idx = str(tmp_path / "idx")
     assert run("index", "build", "--corpus", str(corpus_copy), "--index", idx).returncode == 0
     code = (
         "import sys, contextlib, io\n"
         "from assistant.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
-        f"    rc = main(['ask', 'Who is Gary Coby?', '--corpus', {str(corpus_copy)!r}, '--index', {idx!r}])\n"
+        f"    rc = main(['ask', 'Who did Zuckerberg call?', '--corpus', {str(corpus_copy)!r}, '--index', {idx!r}])\n"
         "heavy = sorted(m for m in ('torch', 'transformers', 'sentence_transformers', 'gradio') if m in sys.modules)\n"
         "print(rc, bool(out.getvalue().strip()), heavy)\n"
     )
