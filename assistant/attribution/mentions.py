@@ -48,7 +48,6 @@ NOT_NAMES = set(
 _LEADING_NOT_NAMES = NOT_NAMES - {"The"}
 SUFFIXES = {"MP", "MEP", "MSP", "QC", "Jr", "Jr.", "Sr"}  # after a name, never part of it
 SEAT_HOLDERS = {"MP", "MEP", "MSP", "AM"}  # written in capitals, yet the head of a person's description
-_SUFFIXES = SUFFIXES
 _TITLE = re.compile(rf"^(?:{TITLES})\.?\s+(?P<rest>.+)$")
 # Capitalised words that name a job, not a person: a name run is cut after the
 # last of them ("Trade and Industry Secretary Patricia Hewitt" -> "Patricia Hewitt").
@@ -145,7 +144,7 @@ def _person_shape(phrase: str) -> bool | str:
     """``is_person`` without the known surnames: a bool, or the one word to look up among them."""
     if _TITLE.match(phrase):
         return True
-    words = [w for w in phrase.split() if w not in _SUFFIXES]
+    words = [w for w in phrase.split() if w not in SUFFIXES]
     if not words:
         return False
     if len(words) == 1:

@@ -26,7 +26,7 @@ from assistant.attribution.cues import DETERMINER, PRONOUN
 from assistant.attribution.mentions import NAME, ROLE_WORDS, SUFFIXES, TITLES, clean_name, is_person
 from assistant.types import Article, Speaker, SpokenSentence
 
-__all__ = ["fullest_name", "name_forms", "person_core", "speakers_of", "surname"]
+__all__ = ["fullest_name", "name_forms", "person_core", "speakers_of", "strip_title", "surname", "word_pattern"]
 
 _TITLE = re.compile(rf"^(?:{TITLES})\.?\s+")
 _POSSESSIVE = re.compile(r"[’']s$")
@@ -35,9 +35,23 @@ _JOB_WORDS = ROLE_WORDS | set(TITLES.split("|")) | {"Inspector", "Detective", "S
 _AFTER_PREPOSITION = re.compile(r"\b(?:for|of|from|at|with|by|to|on behalf of)\s+(?:the\s+)?$", re.I)
 
 
+def strip_title(name: str) -> str:
+    """``name`` without a leading title: 'Ms Harbath' -> 'Harbath', 'Rev Dr Tom Wright' -> 'Dr Tom Wright'."""
+    return _TITLE.sub("", name)
+
+
+def word_pattern(phrase: str) -> re.Pattern:
+    """``phrase`` as whole words: 'Lee' matches in 'Ms Lee said', not in 'Leeds'.
+
+    >>> bool(word_pattern("Lee").search("Ms Lee said")), bool(word_pattern("Lee").search("Leeds"))
+    (True, False)
+    """
+    return re.compile(rf"(?<![\w’'-]){re.escape(phrase)}(?![\w’'-])")
+
+
 def surname(form: str) -> str:
     """The last word of a personal name, title and possessive dropped: 'Ms Harbath' -> 'Harbath'."""
-    words = _TITLE.sub("", form).split()
+    words = strip_title(form).split()
     return _POSSESSIVE.sub("", words[-1]) if words else ""
 
 
@@ -79,7 +93,7 @@ def person_core(text: str, span: tuple[int, int],
     """
     for m in NAME.finditer(text, span[0], span[1]):
         s, e = clean_name(text, m.start(), m.end())
-        words = _TITLE.sub("", text[s:e]).split()
+        words = strip_title(text[s:e]).split()
         while words and words[-1] in SUFFIXES:
             words.pop()
         cut = max((i + 1 for i, w in enumerate(words[:-1]) if w.split("-")[-1] in _JOB_WORDS), default=0)
@@ -108,10 +122,10 @@ def _described(text: str, phrase: str, before: int) -> tuple[int, int] | None:
         name = NAME.match(text, m.end())
         if name is None:
             continue
-        core = person_core(text, clean_name(text, name.start(), name.end()))
+        s, e = clean_name(text, name.start(), name.end())
+        core = person_core(text, (s, e))
         if core:
             return core
-        s, e = clean_name(text, name.start(), name.end())
         if "&" in text[s:e]:  # a duo's name ("Langlands & Bell") is not a person's, but names them
             return s, e
     return None
@@ -123,7 +137,7 @@ def _name_words(text: str) -> set[str]:
     words = set()
     for m in NAME.finditer(text):
         s, e = clean_name(text, m.start(), m.end())
-        parts = _TITLE.sub("", text[s:e]).split()
+        parts = strip_title(text[s:e]).split()
         if 2 <= len(parts) <= 3 and is_person(text[s:e]):
             words |= {parts[0], _POSSESSIVE.sub("", parts[-1])}
     return words
@@ -134,7 +148,7 @@ def _key(speaker: str, kind: str, full_names: dict[str, str]) -> str:
     if kind != "person":
         return f"{kind}:{DETERMINER.sub('', speaker.lower()).strip()}"
     last = surname(speaker)
-    bare = _TITLE.sub("", speaker)
+    bare = strip_title(speaker)
     if " " in bare:  # a full name: its own person, and the one its surname now means
         full_names[last] = bare
         return f"person:{bare}"
@@ -177,7 +191,7 @@ def speakers_of(article: Article) -> list[Speaker]:
 def _short_forms(text: str, last: str) -> list[str]:
     """'Ms Harbath' and 'Harbath' as the text prints them (titled forms first)."""
     titled = re.findall(rf"\b(?:{TITLES})\.?\s+{re.escape(last)}\b", text)
-    bare = [last] if re.search(rf"(?<![\w’'-]){re.escape(last)}(?![\w’'-])", text) else []
+    bare = [last] if word_pattern(last).search(text) else []
     return list(dict.fromkeys(titled + bare))
 
 
@@ -218,13 +232,13 @@ def fullest_name(text: str, span: tuple[int, int]) -> tuple[int, int]:
 def _speaker(article: Article, group: _Group) -> Speaker:
     # The fullest form names them: most words without a title, then first seen.
     order = list(group.forms)
-    name = max(order, key=lambda f: (len(_TITLE.sub("", f).split()), -order.index(f)))
+    name = max(order, key=lambda f: (len(strip_title(f).split()), -order.index(f)))
     name_span = group.forms[name]
-    if group.kind == "person" and " " not in _TITLE.sub("", name):
+    if group.kind == "person" and " " not in strip_title(name):
         name_span = fullest_name(article.text, name_span)  # only ever quoted as "Eastwood": name him in full
         name = article.text[name_span[0]:name_span[1]]
     aliases = [f for f in [*order, *group.phrases] if f != name]
-    if group.kind == "person" and " " in _TITLE.sub("", name):
+    if group.kind == "person" and " " in strip_title(name):
         aliases += [f for f in _short_forms(article.text, surname(name)) if f not in aliases and f != name]
     return Speaker(article_id=article.id, name=name, name_span=name_span,
                    aliases=list(dict.fromkeys(aliases)), kind=group.kind,

@@ -34,8 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answer.quotes import make_answer, pick_quotes
-from assistant.attribution.roster import fullest_name, name_forms, surname
-from assistant.attribution.mentions import TITLES
+from assistant.attribution.roster import fullest_name, name_forms, strip_title, surname, word_pattern
 from assistant.ranking.features import minmax
 from assistant.ranking.followup import Turn
 from assistant.ranking.person_questions import OUTLET_WORDS, PRONOUNS, PersonQuestion, is_name, parse
@@ -46,7 +45,6 @@ SPEAKER_CONFIDENCE = 0.95  # speaker accuracy of direct quotes in `assistant eva
 WHO_SAID_MIN_SHARE = 0.6   # below this share of the asked words, "Who said" falls back to retrieval
 CANDIDATE_ROWS, CANDIDATE_ARTICLES = 200, 20  # how far the people stage looks for the person asked about
 _KIND_ORDER = {"direct_quote": 0, "commentary": 1, "reported": 2}
-_TITLE = re.compile(rf"^(?:{TITLES})\.?\s+")
 _WORD = re.compile(r"[\w’'-]+")
 
 
@@ -82,8 +80,10 @@ class Scope:
         if self.allowed is None:
             n = len(self.snapshot.by_id)
             return list(self.snapshot.data.articles) if n <= CANDIDATE_ARTICLES else None
-        positions = dict.fromkeys(int(self.snapshot.data.units[r, 0]) for r in self.allowed.tolist())
-        return [self.snapshot.data.articles[i] for i in positions] if len(positions) <= CANDIDATE_ARTICLES else None
+        positions = np.unique(self.snapshot.data.units[self.allowed, 0])
+        if len(positions) > CANDIDATE_ARTICLES:
+            return None
+        return [self.snapshot.data.articles[int(i)] for i in positions]
 
 
 def answer_person(scope: Scope, question: str, turns: list[Turn], top_k: int, ranked_rows) -> Answer | None:
@@ -102,7 +102,7 @@ def answer_person(scope: Scope, question: str, turns: list[Turn], top_k: int, ra
 
 
 def _norm(name: str) -> str:
-    return re.sub(r"[’']s$", "", _TITLE.sub("", name.strip())).lower()
+    return re.sub(r"[’']s$", "", strip_title(name.strip())).lower()
 
 
 def _names(asked: str, speaker: Speaker) -> bool:
@@ -111,7 +111,7 @@ def _names(asked: str, speaker: Speaker) -> bool:
     forms = [_norm(f) for f in name_forms(speaker)]
     if a in forms:
         return True
-    if not a or (" " in a and any(re.search(rf"(?<![\w’'-]){re.escape(a)}(?![\w’'-])", f) for f in forms)):
+    if not a or (" " in a and any(word_pattern(a).search(f) for f in forms)):
         return bool(a)  # "Helmut Panke" names "the carmaker's chief executive Helmut Panke"
     if speaker.kind != "person":
         return False
@@ -136,10 +136,10 @@ def _said(scope: Scope, question: str, asked: PersonQuestion, turns: list[Turn],
         speakers, skip = _previous_speaker(scope, turns)
         if not speakers:
             return None
-    elif _outlet_speakers(scope, asked.who) is not None:
-        speakers = _outlet_speakers(scope, asked.who)
     else:
-        speakers = [s for s in scope.speakers_in(scope.articles_for(asked.who)) if _names(asked.who, s)]
+        speakers = _outlet_speakers(scope, asked.who)
+        if speakers is None:
+            speakers = [s for s in scope.speakers_in(scope.articles_for(asked.who)) if _names(asked.who, s)]
     if asked.again and turns:
         skip |= {pair for turn in turns for pair in _quoted_before(scope, turn)}
     if not speakers:
@@ -208,8 +208,8 @@ def _quoted_before(scope: Scope, turn: Turn) -> set[tuple[str, int]]:
 
 def _not_quoted(scope: Scope, question: str, who: str, top_k: int) -> Answer:
     """X is mentioned but never speaks (notice + the sentences naming X), or is absent."""
-    bare = _TITLE.sub("", who.strip())
-    pattern = re.compile(rf"(?<![\w’'-]){re.escape(bare)}(?![\w’'-])")
+    bare = strip_title(who.strip())
+    pattern = word_pattern(bare)
     mentions = []
     for article in scope.articles_for(bare):
         for i, s in enumerate(article.sentences):
