@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 
-from assistant.attribution.mentions import TITLES
+from assistant.attribution.roster import strip_title, word_pattern
 from assistant.evaluation.datasets import AttributionCase, load_jsonl
 from assistant.ingest.files import article_from_text, decode_bytes, read_article
 
 
-def _read_case_file(case: AttributionCase, roots: list[Path]):
+def read_labelled_file(file: str, roots: list[Path]):
+    """The ``Article`` of a labelled row's ``file`` (relative to the first root holding it), or None."""
     for root in roots:
-        path = root / case.file
+        path = root / file
         if path.is_file():
             if path.suffix == ".txt" and path.with_suffix(".json").is_file():
                 return read_article(path)
@@ -22,7 +22,6 @@ def _read_case_file(case: AttributionCase, roots: list[Path]):
     return None
 
 
-_TITLE = re.compile(rf"^(?:{TITLES})\.?\s+")
 _PRONOUNS = {"he", "she", "they", "it", "him", "her", "we", "i"}
 
 
@@ -40,11 +39,17 @@ def same_speaker(predicted: str | None, forms: list[str] | None) -> bool:
         return forms is None and predicted is None
     if predicted.lower() in _PRONOUNS:
         return any(f.lower() == predicted.lower() for f in forms)
-    inside = lambda a, b: re.search(rf"(?<![\w’'-]){re.escape(a)}(?![\w’'-])", b) is not None  # noqa: E731
-    if any(inside(f, predicted) or inside(predicted, f) for f in forms):
+    if any(word_pattern(f).search(predicted) or word_pattern(predicted).search(f) for f in forms):
         return True
-    bare = _TITLE.sub("", predicted).split()  # "Mr Verwaayen" names "Ben Verwaayen"
-    return len(bare) == 1 and any(_TITLE.sub("", f).split()[-1:] == bare for f in forms)
+    bare = strip_title(predicted).split()  # "Mr Verwaayen" names "Ben Verwaayen"
+    return len(bare) == 1 and any(strip_title(f).split()[-1:] == bare for f in forms)
+
+
+def labelled_sentence(article, text: str):
+    """The article's sentence a labelled ``text`` stands for: the one holding its first
+    character (a label may span what the segmenter keeps as one sentence), or None."""
+    at = article.text.find(text)
+    return next((s for s in article.sentences if s.start <= at < s.end), None) if at >= 0 else None
 
 
 def _accuracy(rows: list[dict]) -> float:
@@ -67,13 +72,12 @@ def run_attribution(path: str, roots: list[Path]) -> dict:
     rows = []
     for case in cases:
         if case.file not in cache:
-            cache[case.file] = _read_case_file(case, roots)
+            cache[case.file] = read_labelled_file(case.file, roots)
         article = cache[case.file]
         if article is None:
             rows.append({"file": case.file, "sentence": case.sentence, "error": "file not found"})
             continue
-        at = article.text.find(case.sentence)
-        sentence = next((s for s in article.sentences if s.start <= at < s.end), None) if at >= 0 else None
+        sentence = labelled_sentence(article, case.sentence)
         a = sentence.attribution if sentence else None
         predicted = a.speaker if a else None
         speaker_ok = same_speaker(predicted, case.speaker)

@@ -24,7 +24,7 @@ import numpy as np
 
 from assistant.api import Assistant
 from assistant.attribution.mentions import is_person
-from assistant.evaluation.attribution import _read_case_file, same_speaker
+from assistant.evaluation.attribution import labelled_sentence, read_labelled_file, same_speaker
 from assistant.evaluation.datasets import AttributionCase, PeopleCase, load_jsonl
 from assistant.types import Answer
 
@@ -36,25 +36,36 @@ def _labelled_bot(cases: list[AttributionCase], roots: list[Path], settings) -> 
     """One assistant over every labelled file; file -> article id."""
     articles, ids = [], {}
     for file in dict.fromkeys(c.file for c in cases):
-        article = _read_case_file(AttributionCase(file=file, sentence="", speaker=None, kind="narration"), roots)
+        article = read_labelled_file(file, roots)
         if article is not None:
             articles.append(article)
             ids[file] = article.id
     return Assistant.from_articles(articles, settings=settings), ids
 
 
-def _verdict(bot: Assistant, answer: Answer, forms: list[str], labels: dict[tuple[str, str], AttributionCase]) -> str:
-    """'by' / 'other' / 'unverified' for the answer's top quote (see the module docstring)."""
+def _verdict(bot: Assistant, answer: Answer, forms: list[str], labels: dict[tuple[str, int], AttributionCase]) -> str:
+    """'by' / 'other' / 'unverified' for the answer's top quote (see the module docstring);
+    ``labels`` are keyed by (article id, start of the sentence the label stands for)."""
     if not answer.found or not answer.quotes:
         return "not_found"
     top = answer.quotes[0]
     article = bot.article(top.article_id)
-    golds = [labels.get((article.id, article.text[s.start:s.end]))
-             for s in article.sentences if top.start <= s.start < top.end]
+    golds = [labels.get((article.id, s.start)) for s in article.sentences if top.start <= s.start < top.end]
     golds = [g for g in golds if g is not None]
     if not golds:
         return "unverified"
     return "by" if any(g.speaker and same_speaker(g.speaker[0], forms) for g in golds) else "other"
+
+
+def _labels_by_sentence(bot: Assistant, cases: list[AttributionCase],
+                        ids: dict[str, str]) -> dict[tuple[str, int], AttributionCase]:
+    """Each label under (article id, start of its sentence), found as the attribution suite finds it."""
+    out = {}
+    for c in cases:
+        sentence = labelled_sentence(bot.article(ids[c.file]), c.sentence) if c.file in ids else None
+        if sentence is not None:
+            out.setdefault((ids[c.file], sentence.start), c)
+    return out
 
 
 def named_people(cases: list[AttributionCase]) -> dict[tuple[str, str], list[str]]:
@@ -76,9 +87,9 @@ def _quote_words(sentence: str) -> str | None:
 
 def run_people(path: str, seed_path: str, roots: list[Path], settings, seed_bot: Assistant | None) -> dict:
     """The suite: rows for every question and the rates the issue names."""
-    cases = [c for c in load_jsonl(path, AttributionCase)]
+    cases = load_jsonl(path, AttributionCase)
     bot, ids = _labelled_bot(cases, roots, settings)
-    labels = {(ids[c.file], c.sentence): c for c in cases if c.file in ids}
+    labels = _labels_by_sentence(bot, cases, ids)
     rows = []
     for (file, name), forms in named_people(cases).items():
         if file not in ids:

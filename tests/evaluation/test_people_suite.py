@@ -19,7 +19,8 @@ def test_a_top_quote_is_judged_by_the_labels_not_by_the_rules(fake_settings):
     bot = Assistant.from_articles([article_from_text(TEXT)], embedder=FakeEmbedder(), settings=fake_settings)
     art = bot.articles[0]
     answer = bot.ask("What did Ann Lee say?")
-    label = lambda speaker: {(art.id, "\"We waited an hour,\" Ann Lee said."): AttributionCase(  # noqa: E731
+    start = art.text.index("\"We waited an hour,\" Ann Lee said.")  # labels are keyed by their sentence's start
+    label = lambda speaker: {(art.id, start): AttributionCase(  # noqa: E731
         file="x", sentence="", speaker=speaker, kind="direct_quote")}
     assert _verdict(bot, answer, ["Ann Lee"], label(["Ann Lee"])) == "by"
     assert _verdict(bot, answer, ["Ann Lee"], label(["Bo Ray"])) == "other"  # the labels win over the rules
