@@ -144,9 +144,7 @@ class Assistant:
     def _answer(self, snapshot: Snapshot, question: str, top_k: int, turns: list[Turn],
                 article_ids: list[str] | None, method: str | None) -> Answer:
         if method in (None, "hybrid"):  # the baselines stay retrieval alone
-            scope = people.scope_of(snapshot, article_ids, self._roster)
-            person = people.answer_person(scope, question, turns, top_k,
-                                          people.ranked_rows_for(snapshot, self.embedder))
+            person = people.answer_person(snapshot, article_ids, self._roster, self.embedder, question, turns, top_k)
             if person is not None:
                 return person
         query = pipeline.make_query(snapshot, self.embedder, question, turns)

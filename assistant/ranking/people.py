@@ -86,13 +86,16 @@ class Scope:
         return [self.snapshot.data.articles[int(i)] for i in positions]
 
 
-def answer_person(scope: Scope, question: str, turns: list[Turn], top_k: int, ranked_rows) -> Answer | None:
-    """The answer to a person question, or None when ``question`` is none (or names
-    nobody this stage can speak for). ``ranked_rows(text, rows)`` scores sentence rows
-    against a text (dense + BM25), for "about Y"."""
+def answer_person(snapshot: Snapshot, article_ids: list[str] | None, roster, embedder, question: str,
+                  turns: list[Turn], top_k: int) -> Answer | None:
+    """The answer to a person question about ``article_ids`` (every article when None), or
+    None when ``question`` is none (or names nobody this stage can speak for). Only a
+    question the grammar recognises costs more than its regular expressions."""
     asked = parse(question)
-    if asked is None or not len(scope.snapshot.data.units):
+    if asked is None or not len(snapshot.data.units):
         return None
+    scope = Scope(snapshot, snapshot.allowed(article_ids), roster)
+    ranked_rows = ranked_rows_for(snapshot, embedder)
     if asked.intent == "who_said":
         return _who_said(scope, question, asked, top_k)
     if asked.intent == "who":
@@ -254,11 +257,6 @@ def _who_said(scope: Scope, question: str, asked: PersonQuestion, top_k: int) ->
         return None
     quotes = pick_quotes([(best[0], best[1], best_share)], top_k)
     return make_answer(question, quotes, SPEAKER_CONFIDENCE * best_share, 0.5)
-
-
-def scope_of(snapshot: Snapshot, article_ids: list[str] | None, roster) -> Scope:
-    """The people stage's view of ``article_ids`` (every article when None; an unknown id raises)."""
-    return Scope(snapshot, snapshot.allowed(article_ids), roster)
 
 
 def ranked_rows_for(snapshot: Snapshot, embedder):
