@@ -28,15 +28,23 @@ def escape_markdown(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-def _who(a) -> str:
-    """'Gary Coby, ROLE, told BuzzFeed News' or 'according to three anonymous sources ...'."""
+def who_phrase(a, name: str | None = None, escape=lambda text: text, role: bool = True) -> str:
+    """'Gary Coby, ROLE, told BuzzFeed News' or 'according to three anonymous sources ...':
+    ``name`` (default the speaker) with the role, cue and outlet around it, each passed
+    through ``escape``; ``role=False`` leaves the role out (the chat's short line).
+
+    >>> from assistant.types import Attribution
+    >>> who_phrase(Attribution(kind="direct_quote", speaker="Ann Lee", role="a nurse", cue="said"))
+    'Ann Lee, a nurse, said'
+    """
+    name = a.speaker if name is None else name
     if a.cue and a.cue.endswith((" to", " by")):
-        return f"{a.cue} {a.speaker}"
-    who = a.speaker + (f", {a.role}," if a.role else "")
+        return f"{escape(a.cue)} {name}"
+    who = name + (f", {escape(a.role)}," if role and a.role else "")
     if a.cue:
-        who += f" {a.cue}"
+        who += f" {escape(a.cue)}"
     if a.outlet and a.outlet not in a.speaker:
-        who += f" {a.outlet}"
+        who += f" {escape(a.outlet)}"
     return who
 
 
@@ -45,7 +53,7 @@ def attribution_line(quote: Quote) -> str:
     parts = []
     a = quote.attribution
     if a and a.speaker and a.kind != "narration":
-        parts.append(_who(a))
+        parts.append(who_phrase(a))
     parts.append(f"¶{quote.paragraph}")
     if quote.source_outlet:
         parts.append(f"excerpt of {quote.source_outlet}")

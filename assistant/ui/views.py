@@ -20,7 +20,7 @@ import html
 import json
 import re
 
-from assistant.answer.render import CLOSEST, NOT_FOUND, escape_markdown
+from assistant.answer.render import CLOSEST, NOT_FOUND, escape_markdown, who_phrase
 from assistant.types import Answer, Article, Attribution, Quote
 
 _TEMPLATE_CHARS = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;", "`": "&#96;"})
@@ -98,12 +98,7 @@ def short_who(attribution: Attribution | None) -> str:
     name = escape_md(a.speaker)
     if a.role:
         name = f'<span class="who" title="{escape_attr(a.role)}">{name}</span>'
-    if a.cue and a.cue.endswith((" to", " by")):
-        return f"{escape_md(a.cue)} {name}"
-    who = name + (f" {escape_md(a.cue)}" if a.cue else "")
-    if a.outlet and a.outlet not in a.speaker:
-        who += f" {escape_md(a.outlet)}"
-    return who
+    return who_phrase(a, name, escape_md, role=False)
 
 
 def paragraph_link(article_id: str, paragraph: int) -> str:
