@@ -79,7 +79,7 @@ class Assistant:
     # ----- reading ------------------------------------------------------------------
     @property
     def articles(self) -> list[Article]:
-        return list(self._snapshot.data.articles)
+        return list(self._snapshot.articles)
 
     def article(self, article_id: str) -> Article:
         return self._snapshot.article(article_id)
@@ -93,7 +93,7 @@ class Assistant:
         """Who is quoted: every speaker of one article (or of all, article by article),
         aliases merged, with the sentences attributed to them (``attribution.roster``)."""
         snapshot = self._snapshot
-        articles = [snapshot.article(article_id)] if article_id is not None else snapshot.data.articles
+        articles = [snapshot.article(article_id)] if article_id is not None else snapshot.articles
         return [speaker for article in articles for speaker in self._roster(article)]
 
     def _roster(self, article: Article) -> list[Speaker]:

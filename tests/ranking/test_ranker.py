@@ -54,13 +54,17 @@ def test_question_term_hits_and_shares_match_sets():
     import random
     from types import SimpleNamespace
 
+    from functools import partial
+
     from assistant.ranking.features import QuestionTerms
+    from assistant.store.lexical import Lexicon
 
     rng = random.Random(7)
     for _ in range(200):
         sentences = [sorted(rng.sample(range(30), rng.randrange(0, 12))) for _ in range(rng.randrange(1, 9))]
         lexicon = SimpleNamespace(indptr=np.cumsum([0] + [len(x) for x in sentences]),
                                   token_ids=np.array([t for x in sentences for t in x], dtype=np.int32))
+        lexicon.row_tokens = partial(Lexicon.row_tokens, lexicon)  # the real CSR gather over this layout
         weights = {rng.randrange(30): rng.random() for _ in range(rng.randrange(1, 8))}
         terms = QuestionTerms(weights, total=sum(weights.values()) + rng.random())  # unseen terms add mass
         rows = np.array([rng.randrange(len(sentences)) for _ in range(rng.randrange(0, 12))], dtype=np.int64)
