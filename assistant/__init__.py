@@ -11,7 +11,8 @@ from assistant.errors import (
     AdapterError, ArticleError, AssistantError, DatasetError, EmptyArticleError, EmptyQuestionError, FetchError,
     FileTooLargeError, HistoryError, IndexCorruptError, IndexMissingError, IndexStaleError, IndexWriteError,
     MethodError, ModelMissingError, NoArticlesError, NoSuchFileError, QuestionError, ReaderError, SettingsError,
-    SidecarError, StoreError, StoreLocationError, StoreUnavailableError, UnknownArticleError, UnreadableFileError,
+    SidecarError, StoreError, StoreLocationError, StoreRequestError, StoreUnavailableError, UnknownArticleError,
+    UnreadableFileError,
 )
 from assistant.settings import Settings
 from assistant.types import Answer, Article, Attribution, Notice, Quote, Sentence, Speaker, SpokenSentence
@@ -21,6 +22,7 @@ __all__ = [
     "EmptyArticleError", "EmptyQuestionError", "FetchError", "FileTooLargeError", "HistoryError", "IndexCorruptError",
     "IndexMissingError", "IndexStaleError", "IndexWriteError", "MethodError", "ModelMissingError", "NoArticlesError",
     "NoSuchFileError", "Notice", "Quote", "QuestionError", "ReaderError", "Sentence", "Settings", "SettingsError",
-    "SidecarError", "Speaker", "SpokenSentence", "StoreError", "StoreLocationError", "StoreUnavailableError",
+    "SidecarError", "Speaker", "SpokenSentence", "StoreError", "StoreLocationError", "StoreRequestError",
+    "StoreUnavailableError",
     "UnknownArticleError", "UnreadableFileError",
 ]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from assistant.attribution.roster import speakers_of
 from assistant.embedding.embedder import Embedder, embedder_for
-from assistant.errors import QuestionError
+from assistant.errors import QuestionError, StoreLocationError
 from assistant.ingest.source import read_source
 from assistant.ranking import people, pipeline
 from assistant.ranking.candidates import Params
@@ -29,21 +29,25 @@ from assistant.ranking.reader import reader_for
 from assistant.settings import Settings
 from assistant.store import lifecycle
 from assistant.store.build import IndexData
+from assistant.store.location import parse_store
 from assistant.store.snapshot import Snapshot
+from assistant.store.view import StoreView
 from assistant.types import Answer, Article, Speaker
 
 
 class Assistant:
     """Answers questions with verbatim, attributed quotes from a set of articles."""
 
-    def __init__(self, data: IndexData, embedder: Embedder, settings: Settings | None = None,
-                 index_dir: str | Path | None = None, params: Params | None = None):
+    def __init__(self, data: IndexData | StoreView, embedder: Embedder, settings: Settings | None = None,
+                 index_dir: str | Path | None = None, params: Params | None = None, store=None):
         self.settings = settings or Settings.from_env()
         self.index_dir = Path(index_dir) if index_dir else None
         params = params or Params(dense_weight=self.settings.dense_weight, candidates=self.settings.candidates)
         self.engine = pipeline.Engine(embedder, params=params, reader=reader_for(self.settings),
                                       top_n=self.settings.reader_top_n)
-        self._snapshot = Snapshot.of(data)
+        # ``data`` is a built local index, or the view of a Milvus store with ``store`` its writer.
+        self._snapshot = data if hasattr(data, "backend") else Snapshot.of(data)
+        self._store = store
         self._write_lock = threading.Lock()
         self._rosters: dict[tuple[str, str | None], list[Speaker]] = {}
 
@@ -51,12 +55,20 @@ class Assistant:
     @classmethod
     def from_paths(cls, paths: list[str | Path], index_dir: str | Path | None = None,
                    settings: Settings | None = None, embedder: Embedder | None = None,
-                   rebuild: bool = False, allow_empty: bool = False) -> "Assistant":
+                   rebuild: bool = False, allow_empty: bool = False, store: str | None = None) -> "Assistant":
         """Articles from files/folders; with ``index_dir``, load the saved index when it
         matches them, else build (reusing unchanged sentences' embeddings) and save
-        (see ``store.lifecycle``). No article at all raises ``NoArticlesError`` unless
-        ``allow_empty`` (the web chat, where articles can be uploaded)."""
-        settings, embedder = _defaults(settings, embedder)
+        (see ``store.lifecycle``). ``store`` (default: the ``store`` setting) may name a
+        Milvus store instead (``milvus:///abs/path/index.db`` or ``http://host:19530``):
+        the same, in Milvus (``store.milvus.lifecycle``). No article at all raises
+        ``NoArticlesError`` unless ``allow_empty`` (the web chat, where articles can be uploaded)."""
+        settings, embedder = _defaults(settings, embedder, store)
+        location = parse_store(settings.store)
+        if not location.is_local:
+            from assistant.store.milvus import lifecycle as milvus
+
+            writer = milvus.open_or_build(paths, location, settings, embedder, rebuild, allow_empty)
+            return cls(writer.view, embedder, settings, store=writer)
         if index_dir is None:
             data = lifecycle.in_memory(paths, settings, embedder, allow_empty)
         else:
@@ -65,10 +77,38 @@ class Assistant:
 
     @classmethod
     def from_articles(cls, articles: list[Article], embedder: Embedder | None = None,
-                      settings: Settings | None = None) -> "Assistant":
-        """An in-memory assistant over already-built ``Article`` objects."""
-        settings, embedder = _defaults(settings, embedder)
+                      settings: Settings | None = None, store: str | None = None) -> "Assistant":
+        """An assistant over already-built ``Article`` objects: in memory, or a new
+        generation of a Milvus ``store`` (default: the ``store`` setting)."""
+        settings, embedder = _defaults(settings, embedder, store)
+        location = parse_store(settings.store)
+        if not location.is_local:
+            from assistant.store.milvus import lifecycle as milvus
+
+            writer = milvus.of_articles(articles, location, settings, embedder)
+            return cls(writer.view, embedder, settings, store=writer)
         return cls(lifecycle.of_articles(articles, settings, embedder), embedder, settings)
+
+    @classmethod
+    def from_store(cls, store: str | None = None, settings: Settings | None = None,
+                   embedder: Embedder | None = None) -> "Assistant":
+        """Serve a Milvus store as it is (no corpus files needed: another process or machine
+        built it). A missing store, or one built by another model or version, raises with
+        the command that builds it."""
+        settings, embedder = _defaults(settings, embedder, store)
+        location = parse_store(settings.store)
+        if location.is_local:
+            raise StoreLocationError(settings.store, "from_store serves a Milvus store; for the local index use "
+                                                     "Assistant.from_paths(paths, index_dir=...)")
+        from assistant.store.milvus import lifecycle as milvus
+
+        writer = milvus.open_live(location, settings, embedder)
+        return cls(writer.view, embedder, settings, store=writer)
+
+    def close(self) -> None:
+        """Close the store's connection (a Milvus store; the local index needs nothing)."""
+        if self._store is not None:
+            self._store.close()
 
     # ----- the models the pipeline uses (the evaluation suite swaps the ranker) ------
     embedder = property(lambda self: self.engine.embedder)
@@ -85,7 +125,7 @@ class Assistant:
         return self._snapshot.article(article_id)
 
     @property
-    def snapshot(self) -> Snapshot:
+    def snapshot(self) -> StoreView:
         """The index as it is now (immutable; ``add`` replaces it)."""
         return self._snapshot
 
@@ -159,10 +199,16 @@ class Assistant:
             snapshot = self._snapshot
             if article.id in snapshot.by_id:
                 return snapshot.article(article.id)
-            self._snapshot = lifecycle.add_articles(snapshot, [article], self.embedder, self.index_dir)
+            if self._store is not None:
+                self._snapshot = self._store.add(snapshot, [article], self.embedder)
+            else:
+                self._snapshot = lifecycle.add_articles(snapshot, [article], self.embedder, self.index_dir)
         return article
 
 
-def _defaults(settings: Settings | None, embedder: Embedder | None) -> tuple[Settings, Embedder]:
+def _defaults(settings: Settings | None, embedder: Embedder | None,
+              store: str | None = None) -> tuple[Settings, Embedder]:
     settings = settings or Settings.from_env()
+    if store is not None:
+        settings = settings.model_copy(update={"store": store})
     return settings, embedder or embedder_for(settings)

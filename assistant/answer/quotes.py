@@ -15,6 +15,8 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from assistant.types import Answer, Article, Quote
 
 MAX_SENTENCES = 3
@@ -102,7 +104,7 @@ def check_quote(article: Article, quote: Quote) -> None:
 
 
 def pick_quotes(
-    ranked: list[tuple[Article, int, float]], top_k: int, exclude: set[tuple[str, int]] = frozenset()
+    ranked: Iterable[tuple[Article, int, float]], top_k: int, exclude: set[tuple[str, int]] = frozenset()
 ) -> list[Quote]:
     """Best-first quotes from (article, sentence index, score), never overlapping."""
     quotes: list[Quote] = []

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.store.neighbours import adjacent
 
 FEATURES = ("cosine", "cosine_minmax", "bm25_share", "neighbour_fused", "type_match", "coverage",
             "neighbour_cosine", "log_length", "window_coverage")
@@ -116,13 +115,15 @@ class QuestionTerms:
         """The terms of ``tokens`` weighted by ``source`` (a store view or a ``Lexicon``)."""
         return cls(*source.term_weights(tokens))
 
-    def hits(self, source, rows: np.ndarray) -> np.ndarray:
-        """(terms x rows) booleans: does row ``rows[j]`` hold term ``i`` (in ``weights``
-        order). ``source.row_tokens`` reads only these rows' tokens."""
+    def hits(self, source, rows: np.ndarray, window: bool = False) -> np.ndarray:
+        """(terms x rows) booleans: does row ``rows[j]`` (with its same-paragraph neighbours
+        when ``window``) hold term ``i`` (in ``weights`` order). ``source.row_tokens`` /
+        ``window_tokens`` read only these rows' tokens."""
         out = np.zeros((len(self.weights), len(rows)), dtype=bool)
         if not len(rows) or not self.weights:
             return out
-        owner, tokens = source.row_tokens(np.asarray(rows, dtype=np.int64))
+        rows = np.asarray(rows, dtype=np.int64)
+        owner, tokens = source.window_tokens(rows) if window else source.row_tokens(rows)
         for i, t in enumerate(self.weights):
             out[i, owner[tokens == t]] = True
         return out
@@ -139,10 +140,7 @@ def coverage(view, terms: QuestionTerms, rows: np.ndarray) -> tuple[np.ndarray, 
     """Per row, the share of the question's IDF mass it contains, alone and together
     with its same-paragraph neighbours (a ranker feature each, and two answerability
     features of the top row)."""
-    before, same_before, after, same_after = adjacent(view, rows)
-    own = terms.hits(view, rows)
-    window = own | (terms.hits(view, before) & same_before) | (terms.hits(view, after) & same_after)
-    return terms.shares(own), terms.shares(window)
+    return terms.shares(terms.hits(view, rows)), terms.shares(terms.hits(view, rows, window=True))
 
 
 def candidate_features(snapshot, terms: QuestionTerms, kind: str | None, rows: np.ndarray, dense: np.ndarray,

@@ -182,11 +182,9 @@ def rerank(snapshot: StoreView, query: Query, ranked: Ranked, reader: LazyReader
 
 def quote(snapshot: StoreView, query: Query, ranked: Ranked, top_k: int) -> list[Quote]:
     """Stage 5: non-overlapping verbatim quotes around the best candidates, every span checked."""
-    best = []
-    for pos in ranked.order.tolist():
-        article, s = snapshot.sentence(int(ranked.candidates.rows[pos]))
-        best.append((article, s, float(ranked.final[pos])))
-    return pick_quotes(best, top_k, set(query.skip))
+    rows, final = ranked.candidates.rows, ranked.final
+    best = ((*snapshot.sentence(int(rows[pos])), float(final[pos])) for pos in ranked.order.tolist())
+    return pick_quotes(best, top_k, set(query.skip))  # lazily: only the articles it quotes are opened
 
 
 def answer_features(snapshot: StoreView, query: Query, ranked: Ranked) -> list[float]:

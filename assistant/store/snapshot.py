@@ -26,7 +26,7 @@ from assistant.store.articles import article_ids
 from assistant.store.build import IndexData, paragraph_ids
 from assistant.store.dense import dense_candidates
 from assistant.store.lexical import top_rows
-from assistant.store.neighbours import with_neighbours
+from assistant.store.neighbours import by_paragraph, with_neighbours
 from assistant.types import Article, Sentence
 
 
@@ -83,12 +83,24 @@ class Snapshot:
         """The article position of each of ``rows``."""
         return np.asarray(self.data.units[rows, 0], dtype=np.int64)
 
-    def paragraphs(self, rows: np.ndarray) -> np.ndarray:
-        """The global paragraph id of each of ``rows`` (see ``build.paragraph_ids``)."""
-        return np.asarray(self.paragraph_of_row[rows])
+    def adjacent(self, rows: np.ndarray) -> tuple[np.ndarray, ...]:
+        """(row before, same paragraph?, row after, same paragraph?) for each of ``rows``."""
+        return by_paragraph(self.paragraph_of_row, rows)
 
     def row_tokens(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self.data.lexicon.row_tokens(rows)
+
+    def window_tokens(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(position in ``rows``, token id) of each row and its same-paragraph neighbours."""
+        before, same_before, after, same_after = self.adjacent(rows)
+        owners, tokens = [], []
+        for near, keep in ((rows, None), (before, same_before), (after, same_after)):
+            owner, token = self.data.lexicon.row_tokens(np.asarray(near, dtype=np.int64))
+            if keep is not None:
+                owner, token = owner[keep[owner]], token[keep[owner]]
+            owners.append(owner)
+            tokens.append(token)
+        return np.concatenate(owners), np.concatenate(tokens)
 
     def term_weights(self, tokens: list[str]) -> tuple[dict[int, float], float]:
         return self.data.lexicon.term_weights(tokens)

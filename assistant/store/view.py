@@ -26,8 +26,9 @@ import numpy as np
 
 from assistant.types import Article, Sentence
 
-MEMBERS = ("n_rows", "articles", "article", "sentence", "sentence_at", "article_positions", "paragraphs",
-           "row_tokens", "term_weights", "candidates", "scores", "matching_articles", "allowed", "backend")
+MEMBERS = ("n_rows", "articles", "article", "sentence", "sentence_at", "article_positions", "adjacent",
+           "row_tokens", "window_tokens", "term_weights", "candidates", "scores", "matching_articles", "allowed",
+           "backend")
 
 
 class StoreView(Protocol):
@@ -54,11 +55,14 @@ class StoreView(Protocol):
 
     def article_positions(self, rows: np.ndarray) -> np.ndarray: ...
 
-    def paragraphs(self, rows: np.ndarray) -> np.ndarray:
-        """A global paragraph id per row: equal ids mean the same paragraph."""
+    def adjacent(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(row before, same paragraph?, row after, same paragraph?) for each of ``rows``."""
 
     def row_tokens(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(position in ``rows``, term key) for every distinct term of those rows."""
+
+    def window_tokens(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The same for each row together with its same-paragraph neighbours (repeats allowed)."""
 
     def term_weights(self, tokens: list[str]) -> tuple[dict[int, float], float]:
         """Term key -> IDF for the known ``tokens``, and the IDF mass of all of them."""
