@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml requirements.lock | $(BIN)/python
 	touch $(STAMP)
 
 $(TEST_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -c requirements.lock -e ".[test]"
+	$(BIN)/pip install --quiet -c requirements.lock -e ".[test,milvus]"
 	touch $(TEST_STAMP)
 
 install: $(STAMP)

@@ -124,6 +124,11 @@ class Assistant:
     def article(self, article_id: str) -> Article:
         return self._snapshot.article(article_id)
 
+    def catalog(self) -> list[tuple[str, str, str | None]]:
+        """(id, title, publisher) of every article, in order; cheap on any store (the chat's
+        picker), where ``articles`` opens every article."""
+        return self._snapshot.catalog()
+
     @property
     def snapshot(self) -> StoreView:
         """The index as it is now (immutable; ``add`` replaces it)."""

@@ -64,7 +64,7 @@ def cmd_speakers(args) -> int:
     if args.json:
         print(json.dumps([s.model_dump(mode="json") for s in speakers], indent=2, ensure_ascii=False))
         return 0
-    titles = {a.id: a.title for a in bot.articles}
+    titles = {i: title for i, title, _ in bot.catalog()}
     shown = None
     for s in speakers:
         if s.article_id != shown:

@@ -50,6 +50,15 @@ def fake_bot(fake_settings) -> Assistant:
     return Assistant.from_paths([CORPUS], settings=fake_settings, embedder=FakeEmbedder())
 
 
+@pytest.fixture(scope="module", params=["local", "milvus"])
+def store(request, tmp_path_factory) -> str:
+    """The ``store`` setting of each backend the backend-neutral tests run on: the local
+    index, and Milvus Lite (the ``milvus`` extra, which ``make test`` installs) in a fresh folder."""
+    if request.param == "local":
+        return "local"
+    return f"milvus://{tmp_path_factory.mktemp('milvus')}/index.db"
+
+
 @pytest.fixture(scope="session")
 def real_embedder():
     from assistant.embedding.embedder import SentenceTransformerEmbedder

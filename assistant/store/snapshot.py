@@ -64,6 +64,10 @@ class Snapshot:
         """Every article, in index order (a lazily parsed sequence for a saved index)."""
         return self.data.articles
 
+    def catalog(self) -> list[tuple[str, str, str | None]]:
+        """(id, title, publisher) of every article."""
+        return [(a.id, a.title, a.publisher) for a in self.data.articles]
+
     def article(self, article_id: str) -> Article:
         if article_id not in self.by_id:
             raise UnknownArticleError(article_id, list(self.by_id))

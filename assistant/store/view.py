@@ -26,7 +26,7 @@ import numpy as np
 
 from assistant.types import Article, Sentence
 
-MEMBERS = ("n_rows", "articles", "article", "sentence", "sentence_at", "article_positions", "adjacent",
+MEMBERS = ("n_rows", "articles", "catalog", "article", "sentence", "sentence_at", "article_positions", "adjacent",
            "row_tokens", "window_tokens", "term_weights", "candidates", "scores", "matching_articles", "allowed",
            "backend")
 
@@ -43,6 +43,9 @@ class StoreView(Protocol):
 
     @property
     def articles(self) -> Sequence[Article]: ...
+
+    def catalog(self) -> list[tuple[str, str, str | None]]:
+        """(id, title, publisher) of every article, in order, without opening them all."""
 
     def article(self, article_id: str) -> Article:
         """The article; an unknown id raises ``UnknownArticleError``."""

@@ -56,30 +56,28 @@ class Handlers:
     def choices(self) -> list[tuple[str, str]]:
         """Picker entries: all articles, then each one as 'Title — Publisher'."""
         entries = [("All articles", ALL)]
-        for a in self.bot.articles:
-            entries.append((a.title[:90] + (f" — {a.publisher}" if a.publisher else ""), a.id))
+        for article_id, title, publisher in self.bot.catalog():
+            entries.append((title[:90] + (f" — {publisher}" if publisher else ""), article_id))
         return entries
 
     def refresh(self, scope: str):
         """On page load: the picker lists articles other sessions added since the app started."""
-        ids = {a.id for a in self.bot.articles}
-        return gr.update(choices=self.choices(), value=scope if scope in ids else ALL)
+        return gr.update(choices=self.choices(), value=scope if scope in self.bot.snapshot.by_id else ALL)
 
     def default_article_id(self) -> str | None:
-        articles = self.bot.articles
-        return articles[0].id if articles else None
+        catalog = self.bot.catalog()
+        return catalog[0][0] if catalog else None
 
     def reader_for(self, article_id: str | None, answers: list[Answer], focus: int | None = None,
                    spoken: list[tuple[int, int]] = ()) -> str:
         """Reader HTML of ``article_id`` with the latest answer's quotes (and ``spoken`` spans) marked."""
-        ids = {a.id for a in self.bot.articles}
-        article = self.bot.article(article_id) if article_id in ids else None
+        article = self.bot.article(article_id) if article_id in self.bot.snapshot.by_id else None
         quotes = answers[-1].quotes if answers else []
         return render.reader_html(article, quotes, focus, spoken)
 
     def multi(self, scope: str | None) -> bool:
         """More than one article in scope: "All articles" picked over a corpus of several."""
-        return scope in (None, "", ALL) and len(self.bot.articles) > 1
+        return scope in (None, "", ALL) and len(self.bot.snapshot.by_id) > 1
 
     @staticmethod
     def _say(chat: list, user: str | None, reply: str) -> list:
@@ -178,13 +176,13 @@ class Handlers:
     # ----- people -------------------------------------------------------------------
     def people_samples(self, scope: str | None) -> tuple[list[list[str]], list[tuple[str, int]], str, str]:
         """(list entries, their speaker keys, the list's label, the hint below it) for ``scope``."""
-        ids = [a.id for a in self.bot.articles]
+        ids = list(self.bot.snapshot.by_id)
         try:
             speakers = self.bot.speakers(None if scope in (None, "", ALL) else scope)
         except AssistantError:  # an article id no longer in the index
             speakers = []
         chosen = people_view.ranked(speakers, ids)[: people_view.MAX_PEOPLE]
-        titles = {a.id: a.title for a in self.bot.articles} if self.multi(scope) else {}
+        titles = {i: title for i, title, _ in self.bot.catalog()} if self.multi(scope) else {}
         samples = [[people_view.person_html(s, titles.get(s.article_id))] for s in chosen]
         hint = people_view.HINT if chosen else people_view.NOBODY
         return samples, [people_view.speaker_key(s) for s in chosen], people_view.people_label(
@@ -214,7 +212,7 @@ class Handlers:
     def show_paragraph(self, answers: list[Answer], evt: gr.SelectData):
         """A card's '¶N' link for an article not in the reader: show it, paragraph N flagged."""
         article_id, paragraph = str(evt.value or ""), evt.index
-        if article_id not in {a.id for a in self.bot.articles}:
+        if article_id not in self.bot.snapshot.by_id:
             return gr.update(), gr.update()
         number = paragraph if isinstance(paragraph, int) else None
         return self.reader_for(article_id, answers or [], focus=number), article_id

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 
 import re
 
@@ -57,6 +58,10 @@ def failure(where: str, exc: BaseException) -> Exception:
     return StoreUnavailableError(where, why) if down or _OUTAGE.search(why) else StoreRequestError(where, why)
 
 
+_LITE_USERS: dict[str, int] = {}  # Milvus Lite path -> open connections in this process
+_LITE_LOCK = threading.Lock()
+
+
 def _why(exc: BaseException) -> str:
     text = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     return " ".join(str(text).split())[:300]
@@ -83,7 +88,18 @@ class Connection:
         try:
             self.client = MilvusClient(uri=uri, token=token, db_name=database, timeout=self.timeout)
         except self._failure_types as exc:
+            if location.kind == "lite":  # Milvus Lite could not start: most often another process holds the folder
+                raise StoreUnavailableError(self.where, f"Milvus Lite could not open {uri} ({_why(exc)}); one "
+                                            "process at a time may open a Milvus Lite folder: stop the other, or "
+                                            f"run `milvus-lite server --data-dir {uri}` and use http://127.0.0.1:19530"
+                                            ) from None
             raise failure(self.where, exc) from None
+        if location.kind == "lite":
+            # The embedded engine's gRPC server logs each RPC it lacks (pymilvus probes AllocTimestamp on
+            # upserts) at ERROR with a traceback; the call itself succeeds, so the noise is kept out.
+            logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
+            with _LITE_LOCK:
+                _LITE_USERS[uri] = _LITE_USERS.get(uri, 0) + 1
 
     def call(self, method: str, *args, **kwargs):
         """``client.<method>(*args, **kwargs)`` with the timeout; a failure raises ``failure``'s error."""
@@ -93,10 +109,21 @@ class Connection:
             raise failure(self.where, exc) from None
 
     def close(self) -> None:
+        """Close the client; the last one of a Milvus Lite folder in this process also stops its
+        embedded engine, so another process can open the folder."""
         try:
             self.client.close()
         except self._failure_types as exc:  # closing a connection to a stopped server: nothing left to do
             log.debug("closing the Milvus client: %s", exc)
+        if self.location.kind != "lite":
+            return
+        with _LITE_LOCK:
+            _LITE_USERS[self.location.uri] = _LITE_USERS.get(self.location.uri, 1) - 1
+            last = _LITE_USERS[self.location.uri] <= 0
+        if last:
+            from milvus_lite.server_manager import server_manager_instance
+
+            server_manager_instance.release_server(self.location.uri)
 
 
 def connect(location: StoreLocation, settings: Settings) -> Connection:

@@ -40,7 +40,8 @@ from assistant.store.milvus.view import MAX_LIMIT, MilvusSnapshot
 from assistant.types import Article
 
 log = logging.getLogger(__name__)
-DIRECTORY_FIELDS = ["position", "article_id", "first_row", "n_rows", "source_path", "fingerprint", "added"]
+DIRECTORY_FIELDS = ["position", "article_id", "first_row", "n_rows", "source_path", "fingerprint", "added", "title",
+                    "publisher"]
 
 
 def fix_command(paths: list[str], location: StoreLocation) -> str:
@@ -61,7 +62,8 @@ class MilvusStore:
             ids = {a.id for a in new}
             manifest = write.append(self.conn, view.names, view.manifest, new, embedder, ids)
             records = [{"article_id": a.id, "source_path": a.source_path or "", "fingerprint": a.fingerprint or "",
-                        "added": True} for a in new]
+                        "added": True, "title": (a.title or "")[:250], "publisher": (a.publisher or "")[:120]}
+                       for a in new]
             self.view = view.extended(manifest, new, records)
             return self.view
 

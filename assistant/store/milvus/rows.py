@@ -122,7 +122,8 @@ def article_rows(articles: list[Article], first_position: int, first_row: int, a
             out.append({"id": position * PIECES + j, "position": position, "piece": j, "pieces": len(pieces),
                         "article_id": article.id, "first_row": row, "n_rows": len(article.sentences),
                         "source_path": article.source_path or "", "fingerprint": article.fingerprint or "",
-                        "added": article.id in added, "body": piece, "_v": PLACEHOLDER})
+                        "added": article.id in added, "title": (article.title or "")[:250],
+                        "publisher": (article.publisher or "")[:120], "body": piece, "_v": PLACEHOLDER})
         row += len(article.sentences)
     return out
 

@@ -80,7 +80,8 @@ def article_fields() -> list[tuple]:
     return [("id", "INT64", {}), ("position", "INT64", {}), ("piece", "INT64", {}), ("pieces", "INT64", {}),
             ("article_id", "VARCHAR", {"max_length": 128}), ("first_row", "INT64", {}), ("n_rows", "INT64", {}),
             ("source_path", "VARCHAR", {"max_length": 4096}), ("fingerprint", "VARCHAR", {"max_length": 256}),
-            ("added", "BOOL", {}), ("body", "VARCHAR", {"max_length": VARCHAR_BYTES}),
+            ("added", "BOOL", {}), ("title", "VARCHAR", {"max_length": 1024}),
+            ("publisher", "VARCHAR", {"max_length": 512}), ("body", "VARCHAR", {"max_length": VARCHAR_BYTES}),
             ("_v", "FLOAT_VECTOR", {"dim": 2})]
 
 

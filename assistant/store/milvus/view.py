@@ -124,6 +124,10 @@ class MilvusSnapshot:
                               self._vectors)
         return view
 
+    def catalog(self) -> list[tuple[str, str, str | None]]:
+        """(id, title, publisher) of every article, from the directory: no article is fetched."""
+        return [(r["article_id"], r["title"], r["publisher"] or None) for r in self.records]
+
     # ----- articles and sentences -------------------------------------------------------
     def article(self, article_id: str) -> Article:
         if article_id not in self.by_id:
