@@ -167,7 +167,8 @@ def _corpus_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", default=DEFAULT_INDEX, help="index folder (default index/)")
     p.add_argument("--store", help="where the index lives: local (default), milvus:///abs/path/index.db or "
                                    "http://host:19530 (default: ASSISTANT_STORE); with a Milvus store and no "
-                                   "--corpus, ask/serve use the store as it is")
+                                   "--corpus, ask/serve use the store as it is; bench compares it with the local "
+                                   "index, eval runs the suite on it")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 

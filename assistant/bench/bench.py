@@ -187,6 +187,10 @@ def main(args) -> int:
         from assistant.bench import scale
 
         return scale.main(args)
+    if getattr(args, "store", None) and args.store != "local":
+        from assistant.bench import store_bench
+
+        return store_bench.main(args)
     if args.quick:
         args.runs, args.cold_runs, args.corpus_set = min(args.runs, 2), min(args.cold_runs, 2), "seed"
     sets = ["seed", "bbc"] if args.corpus_set == "all" else [args.corpus_set]

@@ -111,6 +111,14 @@ def _reader_variants(bot: Assistant, q, row: dict) -> None:
         engine.reader, engine.weights = reader, weights
 
 
+def _own_store(settings: Settings, name: str) -> Settings:
+    """Each article's assistant in its own Milvus collections (a prefix per article) when the
+    suite runs on Milvus: one index per article, as on the local store."""
+    if settings.store == "local":
+        return settings
+    return settings.model_copy(update={"milvus_prefix": f"{settings.milvus_prefix}_{name}"})
+
+
 def run_squad(path: str, settings: Settings, limit: int | None = None, off_per_article: int = 150,
               progress: bool = True, seed: int = 0, fit: bool = False, adapters: Path = ADAPTERS,
               sweep: tuple[int, ...] = ()) -> dict:
@@ -131,13 +139,14 @@ def run_squad(path: str, settings: Settings, limit: int | None = None, off_per_a
     rng = random.Random(seed)
     questions = [a.questions[: limit or None] for a in articles]
     base = embedder_for(settings, QUERY_CACHE, adapter=NONE)
-    base_bots = [Assistant.from_articles([b], base, run_settings) for b in built]
+    base_bots = [Assistant.from_articles([b], base, _own_store(run_settings, f"base{i}")) for i, b in enumerate(built)]
     fitted = fit_adapters(built, [a.questions for a in articles], base, adapters, progress) if fit else None
     shipped = (fitted, adapter_sha256(fitted.to_bytes())) if fitted is not None else None
     embedders = article_embedders(built, run_settings, adapters, shipped)
     # Two passes over the questions: the baselines, then the shipped ranker fitted without each article.
     bar = tqdm(total=2 * sum(map(len, questions)), desc="squad2 (2 passes)", unit="asks", disable=not progress)
-    bots = [Assistant.from_articles([b], emb, run_settings) for b, emb in zip(built, embedders)]
+    bots = [Assistant.from_articles([b], emb, _own_store(run_settings, f"art{i}"))
+            for i, (b, emb) in enumerate(zip(built, embedders))]
     reader = reader_for(settings)
     shared = CachedReader(reader) if reader is not None else None
     for bot in bots:  # one cache: every fold and variant reads a (question, sentence) pair once

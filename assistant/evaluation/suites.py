@@ -105,13 +105,15 @@ def main(args) -> int:
     """Run ``args.suite``, write its report folder (summary, rows, plots) and print the summary."""
     from assistant.settings import Settings
 
-    settings = Settings.from_env(progress=not args.quiet)
+    settings = Settings.from_env(progress=not args.quiet, store=args.store)
     if args.suite in NEEDS_PATH and not args.path:
         print(f"error: {NEEDS_PATH[args.suite]}", file=sys.stderr)
         return 2
     result, body, plots = SUITES[args.suite](args, settings)
     tag = (Path(args.path).stem if args.suite == "cases"
            else f"limit{args.limit}" if args.suite == "squad2" and args.limit else "")
+    if settings.store != "local":  # a run on Milvus never replaces the local store's report of the day
+        tag = "-".join(t for t in (tag, "milvus") if t)
     folder = write_report(Path(args.reports), args.suite, _command(), result["summary"], result["rows"], body, tag)
     for name, draw in plots.items():
         draw(folder / name)

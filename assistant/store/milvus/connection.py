@@ -95,6 +95,12 @@ class Connection:
                                             ) from None
             raise failure(self.where, exc) from None
         if location.kind == "lite":
+            # The embedded engine scores in this process with numpy/FAISS BLAS; after each search their
+            # worker threads spin for ~100 ms, and on 2 cores that halved the reader's speed right after
+            # (rerank 37 -> 98 ms per question). One BLAS thread: searches no slower, no spinning.
+            from threadpoolctl import threadpool_limits
+
+            threadpool_limits(limits=1, user_api="blas")
             # The embedded engine's gRPC server logs each RPC it lacks (pymilvus probes AllocTimestamp on
             # upserts) at ERROR with a traceback; the call itself succeeds, so the noise is kept out.
             logging.getLogger("grpc._server").setLevel(logging.CRITICAL)

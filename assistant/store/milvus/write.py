@@ -86,6 +86,7 @@ def write_generation(conn, articles: list[Article], embedder: Embedder, aliases:
     try:
         create_generation(conn, names, embedder.dim, dense)
         _fill(conn, names, articles, 0, 0, vectors, weights, added, R.document_frequencies(weights), progress)
+        flush(conn, names)
         _check_counts(conn, names, len(articles), n)
         conn.call("upsert", names.meta, [R.meta_row(manifest)])
         switch_alias(conn, names)
@@ -107,6 +108,13 @@ def _fill(conn, names: Names, articles, first_position: int, first_row: int, vec
     _insert(conn, names.articles, R.article_rows(articles, first_position, first_row, added), progress,
             "Writing articles to Milvus", method)
     _insert(conn, names.terms, R.term_rows(df), progress, "Writing terms to Milvus", method)
+
+
+def flush(conn, names: Names) -> None:
+    """Seal what was written into indexed segments: rows left in Milvus's write buffer are
+    searched by brute force on every question (Milvus Lite: seconds per search at BBC size)."""
+    for name in names.all():
+        conn.call("flush", name)
 
 
 def _check_counts(conn, names: Names, articles: int, sentences: int) -> None:
@@ -176,5 +184,6 @@ def append(conn, names: Names, manifest: dict, articles: list[Article], embedder
     _fill(conn, names, articles, first_position, first_row, vectors, weights, added, df, False, "upsert")
     n_new = sum(len(a.sentences) for a in articles)
     new = {**manifest, "counts": {"articles": first_position + len(articles), "sentences": first_row + n_new}}
+    flush(conn, names)
     conn.call("upsert", names.meta, [R.meta_row(new)])
     return new
