@@ -25,7 +25,8 @@ def by_paragraph(paragraph_of_row: np.ndarray, rows: np.ndarray) -> tuple[np.nda
     last = len(paragraph_of_row) - 1
     before, after = np.maximum(rows - 1, 0), np.minimum(rows + 1, max(last, 0))
     own = paragraph_of_row[rows]
-    return before, (rows > 0) & (paragraph_of_row[before] == own), after, (rows < last) & (paragraph_of_row[after] == own)
+    same_before = (rows > 0) & (paragraph_of_row[before] == own)
+    return before, same_before, after, (rows < last) & (paragraph_of_row[after] == own)
 
 
 def neighbour_rows(view, rows: np.ndarray) -> list[list[int]]:

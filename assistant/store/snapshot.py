@@ -27,6 +27,7 @@ from assistant.store.build import IndexData, paragraph_ids
 from assistant.store.dense import dense_candidates
 from assistant.store.lexical import top_rows
 from assistant.store.neighbours import by_paragraph, with_neighbours
+from assistant.store.view import rows_of
 from assistant.types import Article, Sentence
 
 
@@ -144,12 +145,4 @@ class Snapshot:
 
     def allowed(self, article_ids: list[str] | None) -> np.ndarray | None:
         """The sentence rows of ``article_ids`` (None: every row); an unknown id raises."""
-        if not article_ids:
-            return None
-        rows = []
-        for article_id in article_ids:
-            if article_id not in self.by_id:
-                raise UnknownArticleError(article_id, list(self.by_id))
-            i = self.by_id[article_id]
-            rows.append(np.arange(self.first_row[i], self.first_row[i + 1]))
-        return np.unique(np.concatenate(rows)).astype(np.int64)  # an id given twice must not count its rows twice
+        return rows_of(self, article_ids)

@@ -83,3 +83,19 @@ class StoreView(Protocol):
 
     def allowed(self, article_ids: list[str] | None) -> np.ndarray | None:
         """The rows of ``article_ids`` (None: all); an unknown id raises."""
+
+
+def rows_of(view, article_ids: list[str] | None) -> np.ndarray | None:
+    """The rows of ``article_ids`` in ``view`` (None: every row), from ``by_id`` and
+    ``first_row``, which both stores keep; an unknown id raises ``UnknownArticleError``."""
+    from assistant.errors import UnknownArticleError
+
+    if not article_ids:
+        return None
+    spans = []
+    for article_id in article_ids:
+        if article_id not in view.by_id:
+            raise UnknownArticleError(article_id, list(view.by_id))
+        i = view.by_id[article_id]
+        spans.append(np.arange(view.first_row[i], view.first_row[i + 1]))
+    return np.unique(np.concatenate(spans)).astype(np.int64)  # an id given twice must not count its rows twice

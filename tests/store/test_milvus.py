@@ -15,7 +15,7 @@ import time
 import numpy as np
 import pytest
 
-from assistant import (Assistant, IndexMissingError, IndexStaleError, IndexWriteError, Settings, StoreLocationError,
+from assistant import (Assistant, IndexMissingError, IndexStaleError, IndexWriteError, StoreLocationError,
                        StoreUnavailableError)
 from assistant.embedding.embedder import FakeEmbedder
 from assistant.store.lexical import Lexicon, tokenize

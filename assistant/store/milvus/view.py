@@ -26,6 +26,7 @@ from assistant.errors import IndexCorruptError, UnknownArticleError
 from assistant.store.milvus.rows import bm25_idf, coverage_idf, term_key
 from assistant.store.milvus.schema import Names
 from assistant.store.neighbours import with_neighbours
+from assistant.store.view import rows_of
 from assistant.types import Article, Attribution, Sentence
 
 ROW_FIELDS = ["article", "sentence", "para", "prev_same", "next_same", "window", "span_start", "span_end", "text",
@@ -325,12 +326,5 @@ class MilvusSnapshot:
         return list(dict.fromkeys(self.article_positions(np.array(found, dtype=np.int64)).tolist()))
 
     def allowed(self, article_ids: list[str] | None) -> np.ndarray | None:
-        if not article_ids:
-            return None
-        spans = []
-        for article_id in article_ids:
-            if article_id not in self.by_id:
-                raise UnknownArticleError(article_id, self.ids)
-            i = self.by_id[article_id]
-            spans.append(np.arange(self.first_row[i], self.first_row[i + 1]))
-        return np.unique(np.concatenate(spans)).astype(np.int64)
+        """The sentence rows of ``article_ids`` (None: every row); an unknown id raises."""
+        return rows_of(self, article_ids)
