@@ -71,7 +71,9 @@ class Settings(BaseModel):
     milvus_database: str = "default"
     milvus_prefix: str = Field("assistant", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,40}$")  # collection names start so
     milvus_timeout: float = Field(10.0, gt=0, le=600)  # seconds per Milvus call before StoreUnavailableError
-    milvus_nprobe: int = Field(32, ge=1, le=65536)  # IVF lists searched per question above approximate_above
+    # IVF lists searched per question above approximate_above: recall@10 0.996-0.998 at 64 of 1,024 per
+    # segment, 0.94-0.98 at 32 (assistant bench --scale N --store milvus:///..., docs/scale.md)
+    milvus_nprobe: int = Field(64, ge=1, le=65536)
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":

@@ -27,6 +27,7 @@ import os
 from pathlib import Path
 
 from assistant.api import Assistant
+from assistant.store.location import parse_store
 from assistant.settings import Settings
 from assistant.ui import people as people_view
 from assistant.ui.handlers import ALL, EXAMPLES, Handlers
@@ -193,8 +194,11 @@ def _visibility(visible: bool):
 
 
 def blocked_paths(bot: Assistant) -> list[str]:
-    """Folders the web server must never serve: the index and the embedding model."""
+    """Folders the web server must never serve: the index (a Milvus Lite folder too) and the model."""
     paths = [bot.index_dir] if bot.index_dir else []
+    location = parse_store(bot.settings.store)
+    if location.kind == "lite":
+        paths.append(Path(location.uri))
     try:
         from assistant.embedding.embedder import bundled_model_dir
 

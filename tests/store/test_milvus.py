@@ -192,3 +192,13 @@ def test_a_milvus_server_that_stops_gives_a_named_error_everywhere(tmp_path, fak
     assert "did not answer" in chat[-1]["content"] and "Check that Milvus is running" in chat[-1]["content"]
     failed = _cli("ask", QUESTION, "--store", uri, env_extra={"ASSISTANT_MILVUS_TIMEOUT": "3"})
     assert failed.returncode == 2 and "did not answer" in failed.stderr and "Traceback" not in failed.stderr
+
+
+def test_the_chat_never_serves_a_milvus_lite_folder(tmp_path, fake_settings):
+    from types import SimpleNamespace
+
+    from assistant.ui.app import blocked_paths
+
+    settings = fake_settings.model_copy(update={"store": f"milvus://{tmp_path}/news/index.db"})
+    blocked = blocked_paths(SimpleNamespace(index_dir=None, settings=settings))
+    assert str((tmp_path / "news" / "index.db").resolve()) in blocked

@@ -25,6 +25,7 @@ VARCHAR_BYTES = 65_535      # Milvus's limit for one VARCHAR value
 PIECE_CHARS = 16_000        # an article's JSON is stored in pieces of at most this many characters (<= 64 KB)
 PIECES = 1 << 16            # primary key of a piece: position * PIECES + piece number
 PLACEHOLDER = [1.0, 0.0]    # the _v value of rows of collections that need no vector
+NLIST = 1024                # IVF lists per segment above approximate_above (see dense_index)
 
 
 @dataclass(frozen=True)
@@ -96,13 +97,13 @@ def meta_fields() -> list[tuple]:
 
 def dense_index(n_rows: int, approximate_above: int) -> dict:
     """The dense index for ``n_rows``: exact (FLAT) up to ``approximate_above`` rows, like the
-    local store, else IVF_FLAT with about 4 * sqrt(n) lists (inner product on unit vectors).
-    ``assistant bench --scale N --store milvus:///...`` measured the choice (docs/scale.md)."""
+    local store, else IVF_FLAT (inner product on unit vectors) with ``NLIST`` lists. Milvus
+    builds one index per segment (Milvus Lite: at most 100,000 rows; a server: about 1 GB), so
+    the lists are sized for a segment, not for the collection: 4 x sqrt(rows per segment) is
+    1,265 for Lite's. ``assistant bench --scale N --store milvus:///...`` measures the recall."""
     if n_rows <= approximate_above:
         return {"index_type": "FLAT", "metric_type": "IP", "params": {}}
-    from assistant.store.dense import ivf_lists
-
-    return {"index_type": "IVF_FLAT", "metric_type": "IP", "params": {"nlist": min(ivf_lists(n_rows), 65_536)}}
+    return {"index_type": "IVF_FLAT", "metric_type": "IP", "params": {"nlist": NLIST}}
 
 
 def create_generation(conn, names: Names, dim: int, dense: dict) -> None:
