@@ -117,4 +117,6 @@ def create_generation(conn, names: Names, dim: int, dense: dict) -> None:
             index.add_index(field_name="sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
         else:
             index.add_index(field_name="_v", index_type="FLAT", metric_type="L2")
-        conn.call("create_collection", name, schema=_schema(fields), index_params=index)
+        # Strong consistency: a server otherwise answers from a slightly stale view ("Bounded"), and
+        # the count check and the manifest written right after the rows must see them.
+        conn.call("create_collection", name, schema=_schema(fields), index_params=index, consistency_level="Strong")
