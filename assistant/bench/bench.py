@@ -183,11 +183,12 @@ def render(r: dict) -> list[str]:
 
 
 def main(args) -> int:
+    milvus = bool(getattr(args, "store", None)) and args.store != "local"
     if getattr(args, "scale", None):
-        from assistant.bench import scale
+        from assistant.bench import scale, store_scale
 
-        return scale.main(args)
-    if getattr(args, "store", None) and args.store != "local":
+        return store_scale.main(args) if milvus else scale.main(args)
+    if milvus:
         from assistant.bench import store_bench
 
         return store_bench.main(args)

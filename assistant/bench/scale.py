@@ -196,10 +196,6 @@ def main(args) -> int:
     from assistant.store.files import load_index
     from assistant.settings import Settings
 
-    if getattr(args, "store", None) and args.store != "local":
-        from assistant.bench import store_scale
-
-        return store_scale.main(args)
     settings = Settings.from_env(progress=False)
     bbc_index, out = Path(args.work) / "bench-bbc", Path(args.work) / f"bench-scale-{args.scale}"
     embedder = embedder_for(settings)
