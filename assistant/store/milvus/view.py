@@ -141,20 +141,18 @@ class MilvusSnapshot:
 
     def articles_at(self, positions: list[int]) -> list[Article]:
         """The articles at ``positions`` (one query for those not cached)."""
-        missing = [p for p in dict.fromkeys(positions) if self._articles.get(p) is None]
-        if missing:
-            pieces: dict[int, list] = {}
-            for start in range(0, len(missing), 500):
-                chunk = missing[start : start + 500]
-                for r in self.conn.call("query", self.names.articles, filter=f"position in {chunk}",
-                                        output_fields=["position", "piece", "pieces", "body"], limit=MAX_LIMIT):
-                    pieces.setdefault(r["position"], []).append(r)
-            for p in missing:
-                self._articles.put(p, self._parse(p, pieces.get(p, [])))
-        return [self._articles.get(p) or self._parse_again(p) for p in positions]
-
-    def _parse_again(self, position: int) -> Article:  # evicted between put and get under heavy load
-        return self.articles_at([position])[0]
+        found = {p: self._articles.get(p) for p in dict.fromkeys(positions)}
+        missing = [p for p, article in found.items() if article is None]
+        pieces: dict[int, list] = {}
+        for start in range(0, len(missing), 500):
+            chunk = missing[start : start + 500]
+            for r in self.conn.call("query", self.names.articles, filter=f"position in {chunk}",
+                                    output_fields=["position", "piece", "pieces", "body"], limit=MAX_LIMIT):
+                pieces.setdefault(r["position"], []).append(r)
+        for p in missing:
+            found[p] = self._parse(p, pieces.get(p, []))
+            self._articles.put(p, found[p])
+        return [found[p] for p in positions]
 
     def _parse(self, position: int, pieces: list[dict]) -> Article:
         pieces.sort(key=lambda r: r["piece"])
