@@ -147,6 +147,8 @@ def test_a_second_process_serves_the_store_with_no_corpus(lite):
     built = _cli("index", "build", "--corpus", str(CORPUS), "--store", lite, "--quiet")
     assert built.returncode == 0, built.stderr
     assert _cli("index", "verify", "--store", lite).returncode == 0
+    info = json.loads(_cli("index", "info", "--store", lite).stdout)
+    assert info["counts"]["articles"] == 1 and info["model"]["id"].startswith("fake") and info["generation"]
     asked = _cli("ask", QUESTION, "--store", lite, "--json")  # no --corpus: the store as it is
     assert asked.returncode == 0, asked.stderr
     local = _cli("ask", QUESTION, "--corpus", str(CORPUS), "--index", "", "--json")
