@@ -204,3 +204,20 @@ def test_the_chat_never_serves_a_milvus_lite_folder(tmp_path, fake_settings):
     settings = fake_settings.model_copy(update={"store": f"milvus://{tmp_path}/news/index.db"})
     blocked = blocked_paths(SimpleNamespace(index_dir=None, settings=settings))
     assert str((tmp_path / "news" / "index.db").resolve()) in blocked
+
+
+def test_a_rebuild_embeds_only_new_sentences(lite, fake_settings):
+    from tests.conftest import CountingEmbedder
+
+    embedder = CountingEmbedder()
+    first = Assistant.from_paths([SEED], settings=fake_settings, embedder=embedder, store=lite)
+    seed_sentences = embedder.encoded
+    extra = bbc_files(1)[0]
+    second = Assistant.from_paths([SEED, extra], settings=fake_settings, embedder=embedder, store=lite)
+    new = sum(len(a.sentences) for a in second.articles) - first.snapshot.n_rows
+    assert 0 < embedder.encoded - seed_sentences <= new  # the seed's vectors came back from Milvus
+    local = Assistant.from_paths([SEED, extra], settings=fake_settings, embedder=FakeEmbedder())
+    got, want = second.ask(QUESTION), local.ask(QUESTION)  # the reused vectors give the same answer
+    assert [(q.article_id, q.start, q.end) for q in got.quotes] == [(q.article_id, q.start, q.end) for q in want.quotes]
+    assert got.confidence == pytest.approx(want.confidence, abs=1e-4)
+    first.close(), second.close()

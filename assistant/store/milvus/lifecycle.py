@@ -172,14 +172,31 @@ def open_or_build(paths: list[str | Path], location: StoreLocation, settings: Se
         return MilvusStore(conn, old)
     aliases: dict[str, str] = {}
     articles = local.dedupe([read_article(f, settings.max_file_bytes) for f in files] + extras, aliases)
-    return build(conn, articles, embedder, settings, aliases, {a.id for a in extras})
+    cache = stored_vectors(old) if old is not None else None  # same model: unchanged sentences are not re-embedded
+    return build(conn, articles, embedder, settings, aliases, {a.id for a in extras}, cache)
+
+
+def stored_vectors(view: MilvusSnapshot) -> dict:
+    """Sentence sha256 -> vector of every row of ``view`` (read in windows of rows), so a
+    rebuild embeds only new sentences, as a rebuild of the local index does."""
+    from assistant.store.build import sentence_key
+
+    cache = {}
+    for start in range(0, view.n_rows, MAX_LIMIT):
+        window = f"id >= {start} and id < {min(start + MAX_LIMIT, view.n_rows)}"
+        for r in view.conn.call("query", view.names.sentences, filter=window, output_fields=["text", "vector"],
+                                limit=MAX_LIMIT):
+            if r["text"]:
+                cache[sentence_key(r["text"])] = np.asarray(r["vector"], dtype=np.float32)
+    return cache
 
 
 def build(conn: Connection, articles: list[Article], embedder: Embedder, settings: Settings,
-          aliases: dict[str, str] | None = None, added: set[str] | None = None) -> MilvusStore:
-    """A new generation of ``articles``, made live; returns the store serving it."""
+          aliases: dict[str, str] | None = None, added: set[str] | None = None,
+          cache: dict | None = None) -> MilvusStore:
+    """A new generation of ``articles``, made live (``cache``: vectors by sentence sha256 to reuse)."""
     names, manifest = write.write_generation(conn, articles, embedder, aliases or {}, added or set(),
-                                             settings.approximate_above, progress=settings.progress)
+                                             settings.approximate_above, cache, progress=settings.progress)
     ids, first, records = _directory(conn, names, manifest)
     return MilvusStore(conn, MilvusSnapshot(conn, names, manifest, ids, first, records))
 
