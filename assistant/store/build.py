@@ -71,6 +71,26 @@ def paragraph_ids(articles: list[Article], first: int = 0) -> np.ndarray:
     return np.array([offsets[i] + s.paragraph for i, a in enumerate(articles) for s in a.sentences], dtype=np.int64)
 
 
+def embed_texts(texts: list[str], embedder: Embedder, cache: dict[str, np.ndarray] | None = None,
+                progress: bool = True) -> np.ndarray:
+    """float32 vectors of ``texts`` in order, embedding only those whose sha256 is not in ``cache``
+    (each distinct text once). Both stores' builds call it.
+
+        >>> from assistant.embedding.embedder import FakeEmbedder
+        >>> embed_texts(["A cat.", "A cat."], FakeEmbedder(), progress=False).shape
+        (2, 64)
+    """
+    cache = cache or {}
+    missing = sorted({t for t in texts if sentence_key(t) not in cache})
+    if missing:
+        log.info("embedding %d new sentences (%d reused)", len(missing), len(texts) - len(missing))
+        fresh = embedder.encode(missing, progress=progress)
+        cache = {**cache, **{sentence_key(t): v for t, v in zip(missing, fresh)}}
+    if not texts:
+        return np.zeros((0, embedder.dim), np.float32)
+    return np.stack([cache[sentence_key(t)] for t in texts]).astype(np.float32)
+
+
 def _units(articles: list[Article]) -> np.ndarray:
     rows = [(a, s) for a, art in enumerate(articles) for s in range(len(art.sentences))]
     return np.array(rows, dtype=np.int32).reshape(-1, 2)
@@ -84,15 +104,7 @@ def build_index(
     ``approximate_above`` sentences the dense index is approximate (see ``dense``)."""
     units = _units(articles)
     texts = [articles[a].sentences[s].text for a, s in units]
-    cache = cache or {}
-    missing = sorted({t for t in texts if sentence_key(t) not in cache})
-    if missing:
-        log.info("embedding %d new sentences (%d reused)", len(missing), len(texts) - len(missing))
-        fresh = embedder.encode(missing, progress=progress)
-        cache = {**cache, **{sentence_key(t): v for t, v in zip(missing, fresh)}}
-    dim = embedder.dim
-    vectors = (np.stack([cache[sentence_key(t)] for t in texts]).astype(np.float32) if texts
-               else np.zeros((0, dim), np.float32))
+    vectors = embed_texts(texts, embedder, cache, progress)
     dense = make_dense(vectors, approximate_above)
     return IndexData(articles, units, vectors, dense, Lexicon.build(texts), embedder.model_id, embedder.weights_sha256,
                      paragraphs=paragraph_ids(articles))

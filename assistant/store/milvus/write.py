@@ -26,7 +26,7 @@ from assistant.attribution.speakers import ATTRIBUTION_VERSION
 from assistant.embedding.embedder import Embedder
 from assistant.errors import IndexWriteError, StoreError
 from assistant.ingest.segment import SEGMENTER_VERSION
-from assistant.store.build import sentence_key
+from assistant.store.build import embed_texts
 from assistant.store.lexical import tokenize
 from assistant.store.milvus import rows as R
 from assistant.store.milvus.schema import Names, create_generation, dense_index
@@ -52,16 +52,8 @@ def _insert(conn, collection: str, rows: list[dict], progress, label: str, metho
 
 
 def embed(articles: list[Article], embedder: Embedder, cache: dict | None, progress: bool) -> np.ndarray:
-    """Vectors of every sentence, reusing ``cache`` (sentence sha256 -> vector)."""
-    texts = [s.text for a in articles for s in a.sentences]
-    cache = dict(cache or {})
-    missing = sorted({t for t in texts if sentence_key(t) not in cache})
-    if missing:
-        log.info("embedding %d new sentences (%d reused)", len(missing), len(texts) - len(missing))
-        cache.update(zip(map(sentence_key, missing), embedder.encode(missing, progress=progress)))
-    if not texts:
-        return np.zeros((0, embedder.dim), np.float32)
-    return np.stack([cache[sentence_key(t)] for t in texts]).astype(np.float32)
+    """Vectors of every sentence of ``articles``, reusing ``cache`` (sentence sha256 -> vector)."""
+    return embed_texts([s.text for a in articles for s in a.sentences], embedder, cache, progress)
 
 
 def base_manifest(embedder: Embedder, aliases: dict[str, str]) -> dict:
