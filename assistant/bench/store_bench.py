@@ -51,9 +51,7 @@ def uncached(bot) -> object:
             self.inner, self.embedder = inner, inner.embedder
 
         def ask(self, question):
-            view = self.inner.snapshot
-            for cache in (view._rows, view._vectors, view._articles, view._df):
-                cache.clear()
+            self.inner.snapshot.clear_caches()
             return self.inner.ask(question)
 
     return Forgetful(bot)

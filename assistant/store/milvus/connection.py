@@ -132,5 +132,11 @@ class Connection:
             server_manager_instance.release_server(self.location.uri)
 
 
+def fix_command(paths: list[str], location: StoreLocation) -> str:
+    """The command that rebuilds the store at ``location``, quoted in every store error."""
+    corpus = " ".join(f"--corpus {p}" for p in paths) or "--corpus corpus/"
+    return f"assistant index build {corpus} --store {location} --force"
+
+
 def connect(location: StoreLocation, settings: Settings) -> Connection:
     return Connection(location, settings)

@@ -34,7 +34,7 @@ from assistant.settings import Settings
 from assistant.store import lifecycle as local
 from assistant.store.location import StoreLocation
 from assistant.store.milvus import write
-from assistant.store.milvus.connection import Connection, connect
+from assistant.store.milvus.connection import Connection, connect, fix_command
 from assistant.store.milvus.schema import Names
 from assistant.store.milvus.view import MAX_LIMIT, MilvusSnapshot
 from assistant.types import Article
@@ -42,11 +42,6 @@ from assistant.types import Article
 log = logging.getLogger(__name__)
 DIRECTORY_FIELDS = ["position", "article_id", "first_row", "n_rows", "source_path", "fingerprint", "added", "title",
                     "publisher"]
-
-
-def fix_command(paths: list[str], location: StoreLocation) -> str:
-    corpus = " ".join(f"--corpus {p}" for p in paths) or "--corpus corpus/"
-    return f"assistant index build {corpus} --store {location} --force"
 
 
 class MilvusStore:
@@ -80,7 +75,8 @@ def _directory(conn: Connection, names: Names, manifest: dict) -> tuple[list[str
         for r in conn.call("query", names.articles, filter=window, output_fields=DIRECTORY_FIELDS, limit=MAX_LIMIT):
             found[int(r["position"])] = r
     if len(found) != n:
-        raise IndexCorruptError(conn.where, f"the store lists {len(found)} of its {n} articles", "")
+        raise IndexCorruptError(conn.where, f"the store lists {len(found)} of its {n} articles",
+                                fix_command([], conn.location))
     records = [found[p] for p in range(n)]
     first = np.array([r["first_row"] for r in records] + [manifest["counts"]["sentences"]], dtype=np.int64)
     return [r["article_id"] for r in records], first, records

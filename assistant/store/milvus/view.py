@@ -10,7 +10,7 @@ did not score in a third; the cosine, BM25, coverage and ranker features are
 computed here from those rows, as the local store does.
 Rows never change once written, so a bounded cache keeps them across questions.
 
-Example: ``MilvusSnapshot.open(conn, names, manifest)`` (see ``lifecycle.open_store``).
+Example: ``lifecycle.open_live(location, settings, embedder).view`` is one.
 """
 
 from __future__ import annotations
@@ -23,14 +23,15 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from assistant.errors import IndexCorruptError, UnknownArticleError
+from assistant.store.milvus.connection import fix_command
 from assistant.store.milvus.rows import bm25_idf, coverage_idf, term_key
 from assistant.store.milvus.schema import Names
 from assistant.store.neighbours import with_neighbours
 from assistant.store.view import rows_of
 from assistant.types import Article, Attribution, Sentence
 
-ROW_FIELDS = ["article", "sentence", "para", "prev_same", "next_same", "window", "span_start", "span_end", "text",
-              "attribution", "sparse"]
+# What a question reads of a row (its article and index come from the directory's first rows).
+ROW_FIELDS = ["para", "prev_same", "next_same", "window", "span_start", "span_end", "text", "attribution", "sparse"]
 MAX_LIMIT = 16_384          # Milvus's largest top-k and query window
 _SEARCHES = ThreadPoolExecutor(max_workers=4, thread_name_prefix="milvus-search")
 
@@ -61,11 +62,10 @@ class _LRU:
 
 
 class _Row:
-    __slots__ = ("article", "sentence", "para", "prev_same", "next_same", "window", "start", "end", "text",
-                 "attribution", "keys", "weights")
+    __slots__ = ("para", "prev_same", "next_same", "window", "start", "end", "text", "attribution", "keys", "weights")
 
     def __init__(self, r: dict):
-        self.article, self.sentence, self.para = r["article"], r["sentence"], r["para"]
+        self.para = r["para"]
         self.prev_same, self.next_same = bool(r["prev_same"]), bool(r["next_same"])
         self.window = np.array([int(k) for k in r["window"].split()], dtype=np.int64)
         self.start, self.end, self.text, self.attribution = r["span_start"], r["span_end"], r["text"], r["attribution"]
@@ -97,7 +97,8 @@ class _Articles(Sequence):
 
 
 class MilvusSnapshot:
-    """The view of ``names`` as of ``manifest``; ``directory`` is (ids, first rows, records)."""
+    """The view of ``names`` as of ``manifest``: article ``ids`` by position, each one's
+    ``first_row`` (then the row count) and directory ``records``; caches may be shared."""
 
     backend = "milvus"
 
@@ -124,10 +125,17 @@ class MilvusSnapshot:
         """The view after ``append`` wrote ``new`` (the row and article caches carry over)."""
         first = np.concatenate([self.first_row[:-1], self.first_row[-1] + np.cumsum([0] + [len(a.sentences)
                                                                                             for a in new])])
-        view = MilvusSnapshot(self.conn, self.names, manifest, self.ids + [a.id for a in new],
+        return MilvusSnapshot(self.conn, self.names, manifest, self.ids + [a.id for a in new],
                               first.astype(np.int64), self.records + records, self._rows, self._articles,
                               self._vectors)
-        return view
+
+    def clear_caches(self) -> None:
+        """Forget every fetched row, vector, article and term frequency (the benchmark's cold case)."""
+        for cache in (self._rows, self._vectors, self._articles, self._df):
+            cache.clear()
+
+    def _damaged(self, what: str) -> IndexCorruptError:
+        return IndexCorruptError(self.conn.where, what, fix_command([], self.conn.location))
 
     def catalog(self) -> list[tuple[str, str, str | None]]:
         """(id, title, publisher) of every article, from the directory: no article is fetched."""
@@ -157,12 +165,10 @@ class MilvusSnapshot:
     def _parse(self, position: int, pieces: list[dict]) -> Article:
         pieces.sort(key=lambda r: r["piece"])
         if not pieces or len(pieces) != pieces[0]["pieces"]:
-            raise IndexCorruptError(self.conn.where, f"article {self.ids[position]} is missing pieces",
-                                    "assistant index build --store <store> --force")
+            raise self._damaged(f"article {self.ids[position]} is missing pieces")
         article = Article.model_validate_json("".join(r["body"] for r in pieces))
         if article.id != self.ids[position]:
-            raise IndexCorruptError(self.conn.where, f"article {position} is not {self.ids[position]}",
-                                    "assistant index build --store <store> --force")
+            raise self._damaged(f"article {position} is not {self.ids[position]}")
         return article
 
     def article_positions(self, rows: np.ndarray) -> np.ndarray:
@@ -181,35 +187,28 @@ class MilvusSnapshot:
         return Sentence(start=r.start, end=r.end, paragraph=r.para, text=r.text, attribution=attribution)
 
     # ----- rows ------------------------------------------------------------------------
-    def rows(self, rows) -> list[_Row]:
-        """The fetched rows (one ``get`` for those not cached)."""
-        rows = [int(r) for r in rows]
-        missing = [r for r in dict.fromkeys(rows) if self._rows.get(r) is None]
+    def _fetch(self, rows: list[int], cache: _LRU, fields: list[str], make, what: str) -> list:
+        """``make(row dict)`` for each of ``rows``: one ``get`` of ``fields`` for those not in ``cache``."""
+        missing = [r for r in dict.fromkeys(rows) if cache.get(r) is None]
         got = {}
         for start in range(0, len(missing), MAX_LIMIT):
             for r in self.conn.call("get", self.names.sentences, ids=missing[start : start + MAX_LIMIT],
-                                    output_fields=ROW_FIELDS):
-                got[r["id"]] = _Row(r)
-                self._rows.put(r["id"], got[r["id"]])
-        out = [got.get(r) or self._rows.get(r) for r in rows]
+                                    output_fields=fields):
+                got[r["id"]] = make(r)
+                cache.put(r["id"], got[r["id"]])
+        out = [got[r] if r in got else cache.get(r) for r in rows]
         if any(o is None for o in out):
-            raise IndexCorruptError(self.conn.where, "sentence rows the manifest counts are missing",
-                                    "assistant index build --store <store> --force")
+            raise self._damaged(f"{what} of rows the manifest counts are missing")
         return out
+
+    def rows(self, rows) -> list[_Row]:
+        """The fetched rows (one ``get`` for those not cached)."""
+        return self._fetch([int(r) for r in rows], self._rows, ROW_FIELDS, _Row, "sentences")
 
     def vectors(self, rows: list[int]) -> np.ndarray:
         """The dense vectors of ``rows`` (one ``get`` for those not cached)."""
-        missing = [r for r in dict.fromkeys(rows) if self._vectors.get(r) is None]
-        got = {}
-        for start in range(0, len(missing), MAX_LIMIT):
-            for r in self.conn.call("get", self.names.sentences, ids=missing[start : start + MAX_LIMIT],
-                                    output_fields=["vector"]):
-                got[r["id"]] = np.asarray(r["vector"], dtype=np.float32)
-                self._vectors.put(r["id"], got[r["id"]])
-        out = [got.get(r) if r in got else self._vectors.get(r) for r in rows]
-        if any(v is None for v in out):
-            raise IndexCorruptError(self.conn.where, "vectors of rows the manifest counts are missing",
-                                    "assistant index build --store <store> --force")
+        out = self._fetch(rows, self._vectors, ["vector"], lambda r: np.asarray(r["vector"], dtype=np.float32),
+                          "vectors")
         return np.stack(out) if out else np.zeros((0, int(self.manifest["model"]["dim"])), np.float32)
 
     def adjacent(self, rows: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -221,17 +220,17 @@ class MilvusSnapshot:
         same_after = np.array([r.next_same for r in fetched], dtype=bool)
         return np.maximum(rows - 1, 0), same_before, np.minimum(rows + 1, last), same_after
 
-    def row_tokens(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _keys(self, rows: np.ndarray, window: bool) -> tuple[np.ndarray, np.ndarray]:
         fetched = self.rows(np.asarray(rows).tolist())
-        owner = np.repeat(np.arange(len(fetched)), [len(r.keys) for r in fetched])
-        keys = np.concatenate([r.keys for r in fetched]) if fetched else np.zeros(0, np.int64)
-        return owner, keys
+        keys = [r.window if window else r.keys for r in fetched]
+        owner = np.repeat(np.arange(len(fetched)), [len(k) for k in keys])
+        return owner, (np.concatenate(keys) if keys else np.zeros(0, np.int64))
+
+    def row_tokens(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self._keys(rows, window=False)
 
     def window_tokens(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        fetched = self.rows(np.asarray(rows).tolist())
-        owner = np.repeat(np.arange(len(fetched)), [len(r.window) for r in fetched])
-        keys = np.concatenate([r.window for r in fetched]) if fetched else np.zeros(0, np.int64)
-        return owner, keys
+        return self._keys(rows, window=True)
 
     # ----- terms -----------------------------------------------------------------------
     def _dfs(self, tokens: list[str]) -> dict[str, int]:
