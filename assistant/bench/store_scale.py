@@ -55,13 +55,6 @@ def start_server(folder: str) -> tuple[subprocess.Popen, str]:
     raise RuntimeError(f"the Milvus Lite server on {folder} did not start")
 
 
-def peak_rss_of(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def wait_idle(pid: int, limit_s: float = 1800.0) -> float:
     """Seconds until process ``pid`` stays under 5% of a core for 3 s: after a big write Milvus
     Lite compacts segments and builds their indexes in the background, which would otherwise
@@ -205,7 +198,7 @@ def main(args) -> int:
         if done.returncode != 0:
             raise RuntimeError(f"serving process failed: {done.stderr[-800:]}")
         result.update(json.loads(done.stdout.strip().splitlines()[-1]))
-        result["milvus_server_peak_mb"] = peak_rss_of(server.pid)
+        result["milvus_server_peak_mb"] = peak_rss_mb(server.pid)
         result["bench_peak_mb"] = peak_rss_mb()
     finally:
         server.terminate()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import time
@@ -158,27 +157,13 @@ def test_a_second_process_serves_the_store_with_no_corpus(lite):
     assert np.allclose(*scores, rtol=1e-6)  # Milvus returns float32 inner products
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_a_milvus_server_that_stops_gives_a_named_error_everywhere(tmp_path, fake_settings):
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "milvus_lite.cmdline", "server", "--data-dir",
-                               str(tmp_path / "server"), "--port", str(port)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    uri = f"http://127.0.0.1:{port}"
+    from assistant.bench.store_scale import start_server
+
+    server, uri = start_server(str(tmp_path / "server"))  # returns once it listens
     settings = fake_settings.model_copy(update={"milvus_timeout": 3.0})
     try:
-        for _ in range(100):  # the server takes a moment to listen
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
         bot = Assistant.from_paths([CORPUS], settings=settings, embedder=FakeEmbedder(), store=uri)
         assert bot.ask(QUESTION).quotes
     finally:
