@@ -22,28 +22,33 @@ DEFAULT_CORPUS = "corpus/"
 DEFAULT_INDEX = "index/"
 
 
-def _bot(args, rebuild: bool = False, allow_empty: bool = False):
-    from assistant.api import Assistant
+def _settings(args):
     from assistant.settings import Settings
 
-    settings = Settings.from_env(progress=not getattr(args, "quiet", False), store=getattr(args, "store", None))
-    if settings.store != "local" and not args.corpus and not rebuild:
-        return Assistant.from_store(settings=settings)  # serve the Milvus store as it is: no corpus files needed
+    return Settings.from_env(progress=not getattr(args, "quiet", False), store=getattr(args, "store", None))
+
+
+def _bot(args, rebuild: bool = False, allow_empty: bool = False, build: bool = False):
+    """The assistant for a command; without ``--corpus`` a Milvus store is served as it is
+    (no corpus files needed), except by ``build`` (``index build``), which reads the corpus."""
+    from assistant.api import Assistant
+
+    settings = _settings(args)
+    if settings.store != "local" and not args.corpus and not build:
+        return Assistant.from_store(settings=settings)
     return Assistant.from_paths(args.corpus or [DEFAULT_CORPUS], index_dir=args.index, settings=settings,
                                 rebuild=rebuild, allow_empty=allow_empty)
 
 
-def _milvus_info(args) -> int:
+def _milvus_info(args, settings) -> int:
     from assistant.embedding.embedder import embedder_for
-    from assistant.settings import Settings
     from assistant.store.location import parse_store
     from assistant.store.milvus.lifecycle import verify
 
-    settings = Settings.from_env(store=args.store)
     manifest = verify(parse_store(settings.store), settings, embedder_for(settings))
     if args.action == "verify":
         counts = manifest["counts"]
-        print(f"OK: {args.store} verified (generation {manifest['generation']}: {counts['articles']} articles, "
+        print(f"OK: {settings.store} verified (generation {manifest['generation']}: {counts['articles']} articles, "
               f"{counts['sentences']} sentences, row counts match).")
         return 0
     print(json.dumps({k: manifest[k] for k in ("generation", "created", "model", "segmenter", "attribution", "counts",
@@ -84,14 +89,14 @@ def cmd_index(args) -> int:
 
     if args.action == "build":
         started = time.perf_counter()
-        bot = _bot(args, rebuild=args.force or bool(args.store and args.store != "local"))
+        bot = _bot(args, rebuild=args.force, build=True)
         where = args.index if bot.snapshot.backend == "local" else bot.settings.store
         print(f"Index ready in {where}: {len(bot.snapshot.by_id)} article(s), "
               f"{bot.snapshot.n_rows} sentences ({time.perf_counter() - started:.1f} s).")
         return 0
-    if (args.store or os.environ.get("ASSISTANT_STORE", "local")) != "local":
-        args.store = args.store or os.environ["ASSISTANT_STORE"]
-        return _milvus_info(args)
+    settings = _settings(args)
+    if settings.store != "local":
+        return _milvus_info(args, settings)
     manifest = verify_index(args.index, fix_command(args.corpus or [DEFAULT_CORPUS], args.index))
     if args.action == "verify":
         print(f"OK: {args.index} verified ({len(manifest['files'])} files, checksums match).")

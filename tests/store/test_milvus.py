@@ -148,6 +148,9 @@ def test_a_second_process_serves_the_store_with_no_corpus(lite):
     assert _cli("index", "verify", "--store", lite).returncode == 0
     info = json.loads(_cli("index", "info", "--store", lite).stdout)
     assert info["counts"]["articles"] == 1 and info["model"]["id"].startswith("fake") and info["generation"]
+    again = _cli("index", "build", "--corpus", str(CORPUS), "--quiet", env_extra={"ASSISTANT_STORE": lite})
+    assert again.returncode == 0 and "Index ready in " + lite in again.stdout  # the store from the environment
+    assert json.loads(_cli("index", "info", "--store", lite).stdout)["generation"] == info["generation"]  # unchanged
     asked = _cli("ask", QUESTION, "--store", lite, "--json")  # no --corpus: the store as it is
     assert asked.returncode == 0, asked.stderr
     local = _cli("ask", QUESTION, "--corpus", str(CORPUS), "--index", "", "--json")
