@@ -32,8 +32,7 @@ def lite(tmp_path) -> str:
 
 
 def _sentences(bot: Assistant) -> int:
-    view = bot.snapshot
-    return view.conn.call("query", view.names.sentences, filter="", output_fields=["count(*)"])[0]["count(*)"]
+    return write.count(bot.snapshot.conn, bot.snapshot.names.sentences)
 
 
 def _generations(bot: Assistant) -> set[str]:

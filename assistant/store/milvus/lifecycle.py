@@ -210,8 +210,7 @@ def verify(location: StoreLocation, settings: Settings, embedder: Embedder) -> d
     try:
         view, conn = store.view, store.conn
         counts = view.manifest["counts"]
-        held = conn.call("query", view.names.sentences, filter=f"id < {counts['sentences']}",
-                         output_fields=["count(*)"])[0]["count(*)"]
+        held = write.count(conn, view.names.sentences, f"id < {counts['sentences']}")
         if held != counts["sentences"]:
             raise IndexCorruptError(str(location), f"Milvus holds {held} of the {counts['sentences']} sentences "
                                                    "its manifest counts", fix_command([], location))

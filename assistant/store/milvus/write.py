@@ -20,7 +20,6 @@ import time
 import uuid
 from importlib.metadata import version
 
-import numpy as np
 
 from assistant.attribution.speakers import ATTRIBUTION_VERSION
 from assistant.embedding.embedder import Embedder
@@ -51,11 +50,6 @@ def _insert(conn, collection: str, rows: list[dict], progress, label: str, metho
         bar.close()
 
 
-def embed(articles: list[Article], embedder: Embedder, cache: dict | None, progress: bool) -> np.ndarray:
-    """Vectors of every sentence of ``articles``, reusing ``cache`` (sentence sha256 -> vector)."""
-    return embed_texts([s.text for a in articles for s in a.sentences], embedder, cache, progress)
-
-
 def base_manifest(embedder: Embedder, aliases: dict[str, str]) -> dict:
     return {"schema_version": SCHEMA_VERSION, "segmenter": SEGMENTER_VERSION, "attribution": ATTRIBUTION_VERSION,
             "model": {"id": embedder.model_id, "weights_sha256": embedder.weights_sha256, "dim": embedder.dim},
@@ -67,8 +61,9 @@ def write_generation(conn, articles: list[Article], embedder: Embedder, aliases:
                      approximate_above: int, cache: dict | None = None, progress: bool = True) -> tuple[Names, dict]:
     """Build a new generation of ``articles`` and make it the live one (see the module doc)."""
     names = Names(conn.prefix, f"g{time.strftime('%Y%m%dt%H%M%S')}{uuid.uuid4().hex[:6]}")
-    vectors = embed(articles, embedder, cache, progress)
-    weights, lengths = R.sentence_weights(tokenize([s.text for a in articles for s in a.sentences]))
+    texts = [s.text for a in articles for s in a.sentences]
+    vectors = embed_texts(texts, embedder, cache, progress)
+    weights, lengths = R.sentence_weights(tokenize(texts))
     n = len(weights)
     dense = dense_index(n, approximate_above)
     manifest = {**base_manifest(embedder, aliases), "generation": names.generation,
@@ -109,10 +104,14 @@ def flush(conn, names: Names) -> None:
         conn.call("flush", name)
 
 
+def count(conn, collection: str, expression: str = "") -> int:
+    """Rows of ``collection`` that pass ``expression`` (all when empty)."""
+    return conn.call("query", collection, filter=expression, output_fields=["count(*)"])[0]["count(*)"]
+
+
 def _check_counts(conn, names: Names, articles: int, sentences: int) -> None:
     """Verify the rows landed before anything points at them."""
-    got = conn.call("query", names.sentences, filter="", output_fields=["count(*)"])[0]["count(*)"]
-    heads = conn.call("query", names.articles, filter="piece == 0", output_fields=["count(*)"])[0]["count(*)"]
+    got, heads = count(conn, names.sentences), count(conn, names.articles, "piece == 0")
     if got != sentences or heads != articles:
         raise IndexWriteError(conn.where, f"Milvus holds {got} of {sentences} sentences and {heads} of {articles} "
                                           "articles after the build; the previous store stays live")
@@ -166,9 +165,9 @@ def append(conn, names: Names, manifest: dict, articles: list[Article], embedder
     """Add ``articles`` to the live generation; returns the new manifest (written last)."""
     counts = manifest["counts"]
     first_position, first_row = counts["articles"], counts["sentences"]
-    vectors = embed(articles, embedder, None, progress=False)
-    weights, _ = R.sentence_weights(tokenize([s.text for a in articles for s in a.sentences]),
-                                    manifest["avg_length"])
+    texts = [s.text for a in articles for s in a.sentences]
+    vectors = embed_texts(texts, embedder, progress=False)
+    weights, _ = R.sentence_weights(tokenize(texts), manifest["avg_length"])
     delta = R.document_frequencies(weights)
     known = {r["id"]: r["df"] for r in conn.call("get", names.terms, ids=list(delta), output_fields=["df"])} \
         if delta else {}
