@@ -55,12 +55,11 @@ def open_or_build(paths: list[str | Path], index_dir: str | Path, settings: Sett
         else _recover_added(index_dir, paths)
     if not files and not extras and not allow_empty:
         raise NoArticlesError([str(p) for p in paths])
-    sources = {os.path.normpath(str(f)): source_fingerprint(f) for f in files}
-    sources.update({a.source_path: a.fingerprint for a in extras if a.source_path})
+    sources = corpus_sources(files, extras)
     if old is not None and stale_reason(old.manifest, sources) is None:
         return old
     aliases: dict[str, str] = {}
-    articles = dedupe(_read_all(files, settings) + extras, aliases)
+    articles = dedupe(read_all(files, settings) + extras, aliases)
     cache = embedding_cache(old) if old is not None else (stale_embeddings(index_dir, embedder)
                                                           if not rebuild else None)
     data = build_index(articles, embedder, cache, progress=settings.progress,
@@ -152,7 +151,15 @@ def _recover_added(index_dir: str | Path, paths: list[str | Path]) -> list[Artic
     return kept
 
 
-def _read_all(files: list[Path], settings: Settings) -> list[Article]:
+def corpus_sources(files: list[Path], extras: list[Article]) -> dict[str, str]:
+    """Source path -> fingerprint of the corpus files and the carried-over added articles:
+    what ``stale_reason`` compares a built index (local or Milvus) with."""
+    sources = {os.path.normpath(str(f)): source_fingerprint(f) for f in files}
+    sources.update({a.source_path: a.fingerprint for a in extras if a.source_path})
+    return sources
+
+
+def read_all(files: list[Path], settings: Settings) -> list[Article]:
     """Read and segment every file, with a progress bar where a person waits for many."""
     if not settings.progress or len(files) < 100:
         return [read_article(f, settings.max_file_bytes) for f in files]

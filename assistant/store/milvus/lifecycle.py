@@ -21,7 +21,6 @@ Example (needs the ``milvus`` extra):
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from pathlib import Path
 
@@ -29,12 +28,13 @@ import numpy as np
 
 from assistant.embedding.embedder import Embedder
 from assistant.errors import AssistantError, IndexCorruptError, IndexMissingError, IndexStaleError, NoArticlesError
-from assistant.ingest.files import Sidecar, article_files, article_from_text, read_article, source_fingerprint
+from assistant.ingest.files import Sidecar, article_files, article_from_text
 from assistant.settings import Settings
 from assistant.store import lifecycle as local
 from assistant.store.location import StoreLocation
 from assistant.store.milvus import write
 from assistant.store.milvus.connection import Connection, connect, fix_command
+from assistant.store.milvus.rows import directory_entry
 from assistant.store.milvus.schema import Names
 from assistant.store.milvus.view import MAX_LIMIT, MilvusSnapshot
 from assistant.types import Article
@@ -54,11 +54,9 @@ class MilvusStore:
     def add(self, view: MilvusSnapshot, new: list[Article], embedder: Embedder) -> MilvusSnapshot:
         """``view`` plus ``new`` articles, written to the live generation (manifest last)."""
         with self._lock:
-            ids = {a.id for a in new}
-            manifest = write.append(self.conn, view.names, view.manifest, new, embedder, ids)
-            records = [{"article_id": a.id, "source_path": a.source_path or "", "fingerprint": a.fingerprint or "",
-                        "added": True, "title": (a.title or "")[:250], "publisher": (a.publisher or "")[:120]}
-                       for a in new]
+            manifest = write.append(self.conn, view.names, view.manifest, new, embedder, {a.id for a in new})
+            firsts = view.n_rows + np.cumsum([0] + [len(a.sentences) for a in new[:-1]])
+            records = [directory_entry(a, int(row), True) for a, row in zip(new, firsts)]
             self.view = view.extended(manifest, new, records)
             return self.view
 
@@ -157,17 +155,14 @@ def open_or_build(paths: list[str | Path], location: StoreLocation, settings: Se
         old, why = None, None
     if why:
         log.warning("the Milvus store is stale (%s); building a new generation", why)
-    extras = []
-    if old is not None:
-        extras = _carried(old, local.added_elsewhere(_as_manifest(old), paths))
+    built = _as_manifest(old) if old is not None else None
+    extras = _carried(old, local.added_elsewhere(built, paths)) if old is not None else []
     if not files and not extras and not allow_empty:
         raise NoArticlesError([str(p) for p in paths])
-    sources = {os.path.normpath(str(f)): source_fingerprint(f) for f in files}
-    sources.update({a.source_path: a.fingerprint for a in extras if a.source_path})
-    if old is not None and not rebuild and local.stale_reason(_as_manifest(old), sources) is None:
+    if old is not None and not rebuild and local.stale_reason(built, local.corpus_sources(files, extras)) is None:
         return MilvusStore(conn, old)
     aliases: dict[str, str] = {}
-    articles = local.dedupe([read_article(f, settings.max_file_bytes) for f in files] + extras, aliases)
+    articles = local.dedupe(local.read_all(files, settings) + extras, aliases)
     cache = stored_vectors(old) if old is not None else None  # same model: unchanged sentences are not re-embedded
     return build(conn, articles, embedder, settings, aliases, {a.id for a in extras}, cache)
 

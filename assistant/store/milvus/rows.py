@@ -118,14 +118,19 @@ def article_rows(articles: list[Article], first_position: int, first_row: int, a
         if len(pieces) > PIECES:
             raise ValueError(f"article {article.id} is too large for the Milvus store ({len(body):,} characters)")
         position = first_position + offset
+        entry = directory_entry(article, row, article.id in added)
         for j, piece in enumerate(pieces):
             out.append({"id": position * PIECES + j, "position": position, "piece": j, "pieces": len(pieces),
-                        "article_id": article.id, "first_row": row, "n_rows": len(article.sentences),
-                        "source_path": article.source_path or "", "fingerprint": article.fingerprint or "",
-                        "added": article.id in added, "title": (article.title or "")[:250],
-                        "publisher": (article.publisher or "")[:120], "body": piece, "_v": PLACEHOLDER})
+                        **entry, "body": piece, "_v": PLACEHOLDER})
         row += len(article.sentences)
     return out
+
+
+def directory_entry(article: Article, first_row: int, added: bool) -> dict:
+    """What the store's directory knows of an article without opening it."""
+    return {"article_id": article.id, "first_row": first_row, "n_rows": len(article.sentences),
+            "source_path": article.source_path or "", "fingerprint": article.fingerprint or "", "added": added,
+            "title": (article.title or "")[:250], "publisher": (article.publisher or "")[:120]}
 
 
 def term_rows(df: dict[int, int]) -> list[dict]:
