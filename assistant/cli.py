@@ -196,7 +196,7 @@ def _add_ask_and_index(sub) -> None:
 
 def _add_eval(sub) -> None:
     ev = sub.add_parser("eval", help="run an evaluation suite")
-    ev.add_argument("--suite", required=True, choices=["seed", "squad2", "attribution", "people", "cases"])
+    ev.add_argument("--suite", required=True, choices=["seed", "news", "squad2", "attribution", "people", "cases"])
     ev.add_argument("--path", help="dataset file (squad2: SQuAD 2.0 JSON; cases/seed/attribution/people: JSONL)")
     ev.add_argument("--limit", type=int, help="only the first N questions per article")
     ev.add_argument("--fit", action="store_true",
@@ -209,7 +209,7 @@ def _add_eval(sub) -> None:
                     help="squad2: also measure the rerank's hit@k for each number of candidates read (e.g. 5,10,20,50)")
     ev.add_argument("--adapters", default="eval/adapters",
                     help="squad2: folder of the cross-validation adapters, one per article (--fit writes them)")
-    ev.add_argument("--data-root", default="../shared/data", help="folder that attribution rows' bbc/ paths are under")
+    ev.add_argument("--data-root", default="../shared/data", help="folder that the bbc/ paths of attribution rows and news questions are under")
     ev.add_argument("--reports", default="eval/reports", help="where reports are written")
     ev.add_argument("--timing-runs", type=int, default=3,
                     help="attribution: passes over DATA_ROOT/bbc to time ingest (median reported); 0 skips")

@@ -83,6 +83,31 @@ def test_eval_cases_writes_its_own_report_with_valid_json(tmp_path, corpus_copy)
     assert (folder / "report.md").is_file() and (folder / "accuracy_coverage.png").is_file()
 
 
+def test_eval_news_indexes_the_articles_its_questions_name(tmp_path):
+    """The news suite reads the BBC articles its questions name from --data-root, indexes them
+    apart from the main index, asks each question of its own article, and reports found with
+    the right quote first; a data root without them is a clear error."""
+    import time
+
+    from tests.conftest import BBC, DATA
+
+    if not BBC.is_dir():
+        pytest.skip("the BBC articles are not at ../shared/data/bbc")
+    lines = (ROOT / "eval" / "news.jsonl").read_text(encoding="utf-8").splitlines()
+    news = tmp_path / "news.jsonl"
+    news.write_text("\n".join(lines[:10] + lines[-10:]) + "\n", encoding="utf-8")  # two articles, 20 questions
+    args = ("eval", "--suite", "news", "--path", str(news), "--index", str(tmp_path / "idx"),
+            "--reports", str(tmp_path / "reports"))
+    done = run(*args, "--data-root", str(DATA))
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "reports" / f"news-{time.strftime('%Y-%m-%d')}" / "summary.json").read_text())
+    assert summary["questions"] == 20 and summary["answerable"] == 14 and summary["verbatim_rate"] == 1.0
+    assert summary["found_right_first"] <= min(summary["found_rate_answerable"], summary["quote_hit@1"])
+    assert (tmp_path / "idx" / "eval-news").is_dir() and not (tmp_path / "idx" / "CURRENT").exists()
+    missing = run(*args, "--data-root", str(tmp_path / "nowhere"))
+    assert missing.returncode != 0 and "pass --data-root" in missing.stderr and "Traceback" not in missing.stderr
+
+
 def test_output_into_a_closed_pipe_ends_quietly(tmp_path, corpus_copy):
     idx = str(tmp_path / "idx")
     assert run("index", "build", "--corpus", str(corpus_copy), "--index", idx).returncode == 0

@@ -19,14 +19,28 @@ from assistant.evaluation.datasets import SeedCase, load_jsonl
 from assistant.evaluation.plots import accuracy_coverage
 
 
+def _names(case_article: str, article) -> bool:
+    """Whether ``case_article`` names ``article``: its id, its title, its file name, or the
+    end of its path ("bbc/tech/012.txt", for corpora whose file names repeat across folders)."""
+    if case_article in (article.id, article.title):
+        return True
+    if not article.source_path:
+        return False
+    path, wanted = Path(article.source_path), Path(case_article)
+    return path.name == case_article or (len(wanted.parts) > 1 and path.parts[-len(wanted.parts):] == wanted.parts)
+
+
 def _article_ids(bot: Assistant, case: SeedCase, number: int) -> list[str] | None:
-    """The article a case names (by id, file name or title), or None for all."""
+    """The article a case names (by id, title, file name or the end of its path), or None for all."""
     if not case.article:
         return None
-    for a in bot.articles:
-        if case.article in (a.id, a.title) or (a.source_path and Path(a.source_path).name == case.article):
-            return [a.id]
-    raise DatasetError(f"{case.where}: field 'article': no indexed article has the id, file name "
+    matches = [a.id for a in bot.articles if _names(case.article, a)]
+    if len(matches) == 1:
+        return matches
+    if matches:
+        raise DatasetError(f"{case.where}: field 'article': {case.article!r} names {len(matches)} indexed articles; "
+                           "name it by its id or by more of its path (e.g. bbc/tech/012.txt).")
+    raise DatasetError(f"{case.where}: field 'article': no indexed article has the id, file name, path "
                        f"or title {case.article!r}.")
 
 
@@ -75,6 +89,8 @@ def run_seed(path: str, bot: Assistant) -> dict:
         "quote_hit@1": m.hit_at([r["rank"] for r in ans], 1), "quote_hit@3": m.hit_at([r["rank"] for r in ans], 3),
         "sentence_hit@1": m.hit_at([r["sentence_rank"] for r in ans], 1),
         "found_rate_answerable": float(np.mean([r["found"] for r in ans])) if ans else float("nan"),
+        # the issue's headline: found, and the right quote first
+        "found_right_first": float(np.mean([r["found"] and r["rank"] == 0 for r in ans])) if ans else float("nan"),
         "not_found_rate_unanswerable": float(np.mean([not r["found"] for r in una])) if una else float("nan"),
         "auroc_answerable_vs_unanswerable": m.auroc([r["confidence"] for r in rows],
                                                     [int(r["answerable"]) for r in rows]),

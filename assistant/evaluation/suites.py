@@ -14,6 +14,7 @@ from assistant.training.calibration import write_shipped_models
 SEED = "eval/seed.jsonl"
 ATTRIBUTION = "eval/attribution.jsonl"
 PEOPLE_SEED = "eval/people.jsonl"
+NEWS = "eval/news.jsonl"
 
 
 def _command() -> str:
@@ -45,11 +46,32 @@ def _seed(args, settings) -> tuple[dict, str, dict]:
     from assistant.api import Assistant
 
     bot = Assistant.from_paths(args.corpus or ["corpus/"], index_dir=args.index, settings=settings)
-    result = seed.run_seed(args.path or SEED, bot)
+    return _cases_report(args.suite, seed.run_seed(args.path or SEED, bot))
+
+
+def _news(args, settings) -> tuple[dict, str, dict]:
+    """The labelled BBC questions (``eval/news.jsonl``): their articles, read from
+    ``--data-root``, indexed together in ``<index>/eval-news``; each question asked of its own article."""
+    from assistant.api import Assistant
+    from assistant.errors import DatasetError
+    from assistant.evaluation.datasets import SeedCase, load_jsonl
+
+    path = args.path or NEWS
+    files = sorted({str(Path(args.data_root) / c.article) for c in load_jsonl(path, SeedCase) if c.article})
+    missing = [f for f in files if not Path(f).is_file()]
+    if missing:
+        raise DatasetError(f"{len(missing)} of the {len(files)} articles {path} names are missing (first: {missing[0]}); "
+                           "pass --data-root, the folder that holds bbc/.")
+    bot = Assistant.from_paths(files, index_dir=Path(args.index) / "eval-news", settings=settings)
+    return _cases_report(args.suite, seed.run_seed(path, bot))
+
+
+def _cases_report(suite: str, result: dict) -> tuple[dict, str, dict]:
+    """A labelled-questions run's report body (its summary) and its accuracy-coverage plot."""
     shown = {k: v for k, v in result["summary"].items() if k != "accuracy_coverage"}
     body = "```json\n" + json.dumps(finite(shown), indent=2) + "\n```\n\n![accuracy vs coverage](accuracy_coverage.png)"
     plots = {"accuracy_coverage.png":
-             lambda path: plot_coverage({args.suite: result["summary"]["accuracy_coverage"]}, path)}
+             lambda path: plot_coverage({suite: result["summary"]["accuracy_coverage"]}, path)}
     return result, body, plots
 
 
@@ -96,7 +118,7 @@ def _squad(args, settings) -> tuple[dict, str, dict]:
     return {"rows": raw["rows"], "summary": summary}, _squad_body(summary, cols), plots
 
 
-SUITES = {"seed": _seed, "cases": _seed, "attribution": _attribution, "people": _people, "squad2": _squad}
+SUITES = {"seed": _seed, "cases": _seed, "news": _news, "attribution": _attribution, "people": _people, "squad2": _squad}
 NEEDS_PATH = {"cases": "--suite cases needs --path FILE.jsonl (your labelled questions; see docs/evaluation.md)",
               "squad2": "--suite squad2 needs --path FILE.json (a SQuAD 2.0 file)"}
 

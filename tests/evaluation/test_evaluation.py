@@ -3,7 +3,7 @@
 import pytest
 
 from assistant.evaluation.datasets import DatasetError, SeedCase, load_jsonl_rows, load_squad
-from tests.conftest import ROOT, SQUAD
+from tests.conftest import BBC, DATA, ROOT, SQUAD
 
 
 def test_dataset_errors_name_line_and_field():
@@ -20,6 +20,45 @@ def test_seed_questions_gold_sentences_are_in_the_article():
     text = (ROOT / "corpus" / "zuckerberg-trump-call-true-pundit.txt").read_text(encoding="utf-8")
     assert len(cases) >= 30 and sum(not c.answerable for c in cases) >= 10
     assert all(g in text for c in cases for g in c.gold)
+
+
+def test_news_questions_are_verbatim_and_inside_one_sentence_of_their_article():
+    """Every gold span of eval/news.jsonl is text of its BBC article (read as the engine reads
+    it) and lies inside one of the segmenter's sentences, so hit@1 can count it."""
+    from assistant.ingest.files import read_article
+
+    cases = load_jsonl_rows((ROOT / "eval" / "news.jsonl").read_text(encoding="utf-8").splitlines(), "news", SeedCase)
+    assert len(cases) == 400 and sum(c.answerable for c in cases) == 280 and len({c.article for c in cases}) == 40
+    if not BBC.is_dir():
+        pytest.skip("the BBC articles are not at ../shared/data/bbc")
+    for case in cases:
+        article = read_article(DATA / case.article)
+        for gold in case.gold:
+            at = article.text.find(gold)
+            assert at >= 0, (case.id, gold)
+            assert any(s.start <= at and at + len(gold) <= s.end for s in article.sentences), (case.id, gold)
+
+
+def test_cases_name_an_article_by_the_end_of_its_path(fake_settings, tmp_path):
+    """Corpora whose file names repeat across folders (bbc/tech/001.txt, bbc/sport/001.txt)
+    name an article by the end of its path; the bare file name is then refused as ambiguous."""
+    from assistant.api import Assistant
+    from assistant.embedding.embedder import FakeEmbedder
+    from assistant.evaluation.seed import run_seed
+
+    for folder, text in (("tech", "Chips\n\nThe chip maker sold more chips."), ("sport", "Goals\n\nThe striker scored.")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "001.txt").write_text(text, encoding="utf-8")
+    bot = Assistant.from_paths([tmp_path / "tech" / "001.txt", tmp_path / "sport" / "001.txt"],
+                               index_dir=tmp_path / "index", settings=fake_settings, embedder=FakeEmbedder())
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text('{"question": "Who scored?", "answerable": true, "gold": ["The striker scored."], '
+                     '"article": "sport/001.txt"}\n', encoding="utf-8")
+    row = run_seed(str(cases), bot)["rows"][0]
+    assert row["rank"] == 0 and "striker" in row["top_quote"]
+    cases.write_text('{"question": "Who scored?", "answerable": false, "article": "001.txt"}\n', encoding="utf-8")
+    with pytest.raises(DatasetError, match="names 2 indexed articles"):
+        run_seed(str(cases), bot)
 
 
 def test_squad_gold_spans_point_at_answers():
