@@ -209,7 +209,8 @@ def _add_eval(sub) -> None:
                     help="squad2: also measure the rerank's hit@k for each number of candidates read (e.g. 5,10,20,50)")
     ev.add_argument("--adapters", default="eval/adapters",
                     help="squad2: folder of the cross-validation adapters, one per article (--fit writes them)")
-    ev.add_argument("--data-root", default="../shared/data", help="folder that the bbc/ paths of attribution rows and news questions are under")
+    ev.add_argument("--data-root", default="../shared/data",
+                    help="folder that the bbc/ paths of attribution rows and news questions are under")
     ev.add_argument("--reports", default="eval/reports", help="where reports are written")
     ev.add_argument("--timing-runs", type=int, default=3,
                     help="attribution: passes over DATA_ROOT/bbc to time ingest (median reported); 0 skips")
@@ -249,7 +250,10 @@ def _add_train(sub) -> None:
     train = sub.add_parser("train", help="train a model the project ships (the reader)")
     train.add_argument("what", choices=["reader"])
     train.add_argument("--data", default="../shared/data/squad1.1-train/train-v1.1.json",
-                       help="SQuAD v1.1 training JSON")
+                       help="SQuAD v1.1 training JSON, or labelled questions (.jsonl, e.g. eval/news-train.jsonl: "
+                            "unanswerable ones train a 'none of these' option)")
+    train.add_argument("--data-root", default="../shared/data",
+                       help="with --data FILE.jsonl: the folder its articles' bbc/ paths are under")
     train.add_argument("--out", default="assistant/data/reader", help="where the trained reader is written")
     train.add_argument("--work", default=".reader-work", help="examples cache and checkpoint folder")
     train.add_argument("--max-minutes", type=float, default=60.0, help="stop (with a checkpoint) after this long")

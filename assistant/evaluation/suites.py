@@ -60,8 +60,8 @@ def _news(args, settings) -> tuple[dict, str, dict]:
     files = sorted({str(Path(args.data_root) / c.article) for c in load_jsonl(path, SeedCase) if c.article})
     missing = [f for f in files if not Path(f).is_file()]
     if missing:
-        raise DatasetError(f"{len(missing)} of the {len(files)} articles {path} names are missing (first: {missing[0]}); "
-                           "pass --data-root, the folder that holds bbc/.")
+        raise DatasetError(f"{len(missing)} of the {len(files)} articles {path} names are missing "
+                           f"(first: {missing[0]}); pass --data-root, the folder that holds bbc/.")
     bot = Assistant.from_paths(files, index_dir=Path(args.index) / "eval-news", settings=settings)
     return _cases_report(args.suite, seed.run_seed(path, bot))
 
@@ -118,7 +118,8 @@ def _squad(args, settings) -> tuple[dict, str, dict]:
     return {"rows": raw["rows"], "summary": summary}, _squad_body(summary, cols), plots
 
 
-SUITES = {"seed": _seed, "cases": _seed, "news": _news, "attribution": _attribution, "people": _people, "squad2": _squad}
+SUITES = {"seed": _seed, "cases": _seed, "news": _news, "attribution": _attribution, "people": _people,
+          "squad2": _squad}
 NEEDS_PATH = {"cases": "--suite cases needs --path FILE.jsonl (your labelled questions; see docs/evaluation.md)",
               "squad2": "--suite squad2 needs --path FILE.json (a SQuAD 2.0 file)"}
 

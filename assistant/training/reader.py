@@ -30,7 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from assistant.embedding.embedder import file_sha256
-from assistant.training.reader_data import ReaderExample, build_examples, load_examples, save_examples
+from assistant.training.reader_data import (ReaderExample, build_case_examples, build_examples, load_examples,
+                                            save_examples)
 
 log = logging.getLogger(__name__)
 DEFAULT_DATA = Path("../shared/data/squad1.1-train/train-v1.1.json")
@@ -51,6 +52,10 @@ class Plan:
     epochs: float = 1.0
     seed: int = 0
     init: str = ""  # a saved CrossEncoder to continue from ("": the bundled MiniLM with a fresh head)
+    # With labelled questions (``data`` a .jsonl file, articles under ``data_root``): every question also
+    # meets a "none of these" option, a fixed logit 0, which is the answer to the unanswerable ones.
+    data_root: str = ""
+    null: bool = False
 
 
 @dataclass
@@ -66,13 +71,22 @@ class Progress:
 
 def examples_for(plan: Plan, work: Path, progress: bool) -> list[ReaderExample]:
     """The run's examples, built once and cached in ``work`` (keyed by what builds them)."""
-    key = hashlib.sha256(json.dumps([plan.data, plan.per_article, plan.negatives, plan.seed]).encode()).hexdigest()[:12]
+    key = hashlib.sha256(json.dumps([plan.data, plan.per_article, plan.negatives, plan.seed]
+                                    + ([plan.data_root] if plan.data_root else [])).encode()).hexdigest()[:12]
     path = work / f"examples-{key}.jsonl"
     if path.is_file():
         return load_examples(path)
-    examples = build_examples(Path(plan.data), plan.per_article, plan.negatives, plan.seed, progress)
+    if is_cases(plan.data):
+        examples = build_case_examples(Path(plan.data), Path(plan.data_root), plan.negatives, plan.seed, progress)
+    else:
+        examples = build_examples(Path(plan.data), plan.per_article, plan.negatives, plan.seed, progress)
     save_examples(examples, path)
     return examples
+
+
+def is_cases(data: str) -> bool:
+    """Whether ``data`` is a labelled-questions JSONL file (else SQuAD v1.1 JSON)."""
+    return data.endswith(".jsonl")
 
 
 def _device() -> str:
@@ -114,25 +128,39 @@ def _init_record(plan: Plan) -> dict | None:
     return {"path": plan.init, **{k: record[k] for k in keep if k in record}}
 
 
+def _texts(e: ReaderExample, plan: Plan) -> list[str]:
+    """What the reader reads for one example: the answer sentence first, then negatives;
+    for a question the article does not answer, ``1 + negatives`` candidates, none an answer."""
+    return [e.positive, *e.negatives[: plan.negatives]] if e.positive else list(e.negatives[: 1 + plan.negatives])
+
+
 def batch_loss(model, batch: list[ReaderExample], plan: Plan, device: str):
     """Listwise softmax loss of one batch: every question's answer sentence (position 0)
-    against its negatives; questions with fewer negatives are padded with -inf logits."""
+    against its negatives; questions with fewer negatives are padded with -inf logits.
+    With ``plan.null`` a last column holds the "none of these" logit 0, the target of a
+    question with no answer sentence."""
     import torch
 
     width = 1 + plan.negatives
     pairs, valid = [], torch.zeros(len(batch), width, dtype=torch.bool)
+    targets = []
     for row, e in enumerate(batch):
-        texts = [e.positive, *e.negatives[: plan.negatives]]
+        if not e.positive and not plan.null:
+            raise ValueError("an unanswerable training question needs the null option (Plan.null)")
+        texts = _texts(e, plan)
         valid[row, : len(texts)] = True
+        targets.append(0 if e.positive else width)
         pairs += [(e.question, t) for t in texts]
     tokenizer = model.tokenizer
     inputs = tokenizer([q for q, _ in pairs], [t for _, t in pairs], padding=True, truncation="only_second",
                        max_length=plan.max_length, return_tensors="pt").to(device)
     with _autocast(device):
         logits = model[0].model(**inputs).logits.float().view(-1)
-    scores = torch.full((len(batch), width), float("-inf"), device=device)
-    scores[valid.to(device)] = logits
-    loss = torch.nn.functional.cross_entropy(scores, torch.zeros(len(batch), dtype=torch.long, device=device))
+    scores = torch.full((len(batch), width + int(plan.null)), float("-inf"), device=device)
+    scores[:, :width][valid.to(device)] = logits
+    if plan.null:
+        scores[:, width] = 0.0
+    loss = torch.nn.functional.cross_entropy(scores, torch.tensor(targets, dtype=torch.long, device=device))
     return loss, len(pairs)
 
 
@@ -217,10 +245,11 @@ def split(examples: list[ReaderExample], every: int = 25) -> tuple[list[ReaderEx
 
 def validate(model, examples: list[ReaderExample], plan: Plan, device: str) -> dict:
     """Share of validation questions whose answer sentence the reader scores above every
-    negative (hit@1 among 1 + negatives), and the mean listwise loss."""
+    negative (hit@1 among 1 + negatives), and the mean listwise loss; with ``plan.null``
+    also the share of unanswerable ones whose every candidate scores below 0 (the null option)."""
     import torch
 
-    hits, losses = [], []
+    hits, rejected, losses = [], [], []
     model[0].model.eval()
     with torch.inference_mode():
         for start in range(0, len(examples), plan.batch_questions):
@@ -228,11 +257,18 @@ def validate(model, examples: list[ReaderExample], plan: Plan, device: str) -> d
             loss, _ = batch_loss(model, batch, plan, device)
             losses.append(float(loss))
             for e in batch:
-                scores = model.predict([(e.question, t) for t in (e.positive, *e.negatives)], show_progress_bar=False)
-                hits.append(bool(np.argmax(scores) == 0))
+                logits = model.predict([(e.question, t) for t in _texts(e, plan)], show_progress_bar=False,
+                                       activation_fn=torch.nn.Identity())
+                if e.positive:
+                    hits.append(bool(np.argmax(logits) == 0))
+                else:
+                    rejected.append(bool(np.max(logits) < 0))
     model[0].model.train()
-    return {"questions": len(examples), "hit@1_of_candidates": float(np.mean(hits)) if hits else float("nan"),
-            "loss": float(np.mean(losses)) if losses else float("nan")}
+    out = {"questions": len(examples), "hit@1_of_candidates": float(np.mean(hits)) if hits else float("nan"),
+           "loss": float(np.mean(losses)) if losses else float("nan")}
+    if plan.null:
+        out["unanswerable_below_none"] = float(np.mean(rejected)) if rejected else float("nan")
+    return out
 
 
 def train(plan: Plan, work: Path, max_minutes: float, resume: bool, progress: bool = True,
@@ -321,13 +357,15 @@ def main(args) -> int:
     """``assistant train reader``: train, validate on held-out articles, export."""
     import torch
 
+    cases = is_cases(args.data)
     plan = Plan(data=args.data, per_article=args.per_article, negatives=args.negatives,
                 batch_questions=args.batch_questions, max_length=args.max_length, lr=args.lr, epochs=args.epochs,
-                seed=args.seed, init=args.init or "")
+                seed=args.seed, init=args.init or "", data_root=args.data_root if cases else "", null=cases)
     if not Path(plan.data).is_file():
         from assistant.errors import DatasetError
 
-        raise DatasetError(f"No SQuAD v1.1 training file at {plan.data}; pass --data PATH/train-v1.1.json.")
+        raise DatasetError(f"No training file at {plan.data}; pass --data PATH/train-v1.1.json (SQuAD v1.1) "
+                           "or --data FILE.jsonl (labelled questions, e.g. eval/news-train.jsonl).")
     if args.threads:
         torch.set_num_threads(args.threads)
     work = Path(args.work)

@@ -10,6 +10,12 @@ like what the reader meets at ask time: other sentences of the same paragraph,
 then the plain hybrid retrieval's top candidates from the same article (BM25
 and the bundled model without its adapter, which saw the evaluation articles).
 
+Labelled news questions (``eval/news-train.jsonl``, the ``cases`` format with
+short answer spans, read by ``build_case_examples``) add what SQuAD v1.1 lacks:
+news phrasing, and questions the article does not answer. Such a question has no
+positive (``positive == ""``): the reader learns to score all of its candidates
+below the "none of these" option (``Plan.null``).
+
 Example:
     >>> from assistant.ingest.files import article_from_text
     >>> art = article_from_text("T\\n\\nThe cat sat. The dog ran far.\\n\\nBirds flew.")
@@ -34,7 +40,7 @@ class ReaderExample:
     """One question with its answer sentence and negatives (texts), for listwise training."""
 
     question: str
-    positive: str
+    positive: str  # "" for a question the article does not answer
     negatives: tuple[str, ...]
     title: str = ""
 
@@ -87,31 +93,82 @@ def build_examples(squad_path: Path, per_article: int, negatives: int, seed: int
     answer sentence and ``negatives`` hard negatives (see the module docstring)."""
     from tqdm import tqdm
 
-    from assistant.api import Assistant
-    from assistant.embedding.adapter import NONE
-    from assistant.embedding.embedder import embedder_for
     from assistant.evaluation.datasets import load_squad
     from assistant.ingest.files import article_from_text
-    from assistant.settings import Settings
 
     rng = random.Random(seed)
-    settings = Settings(progress=False)
-    embedder = embedder_for(settings, 0, adapter=NONE)
+    bot_for = _plain_hybrid()
     examples = []
     for squad in tqdm(load_squad(squad_path), desc="reader examples", unit="article", disable=not progress):
         article = article_from_text(squad.text)
-        bot = Assistant.from_articles([article], embedder, settings)
+        bot = bot_for([article])
         questions = rng.sample(squad.questions, min(per_article, len(squad.questions)))
         for q in questions:
             texts = [squad.text[s:e] for s, e in q.answers]
             gold = answer_sentence(article, q.answers, texts)
             if gold is None:
                 continue
-            _, ranked = bot.candidates(q.question, "weighted")
-            order = [bot.snapshot.sentence(int(ranked.candidates.rows[p]))[1] for p in ranked.order.tolist()[:20]]
+            order = _hybrid_order(bot, q.question)
             chosen = pick_negatives(article, gold, order, negatives, rng)
             examples.append(ReaderExample(q.question, article.sentences[gold].text,
                                           tuple(article.sentences[i].text for i in chosen), article.title))
     rng.shuffle(examples)
     return examples
 
+
+
+def build_case_examples(path: Path, data_root: Path, negatives: int, seed: int,
+                        progress: bool = True) -> list[ReaderExample]:
+    """Every labelled question of a ``cases`` JSONL file (article paths under ``data_root``):
+    an answerable one with the sentence holding its first gold span and ``negatives`` hard
+    negatives (as ``build_examples``); an unanswerable one with the plain hybrid's top
+    ``negatives + 1`` sentences, none of them an answer."""
+    from tqdm import tqdm
+
+    from assistant.evaluation.datasets import SeedCase, load_jsonl
+    from assistant.ingest.files import read_article
+
+    rng = random.Random(seed)
+    cases = load_jsonl(path, SeedCase)
+    by_article: dict[str, list] = {}
+    for case in cases:
+        by_article.setdefault(case.article or "", []).append(case)
+    bot_for = _plain_hybrid()
+    examples = []
+    for name in tqdm(sorted(by_article), desc="reader examples", unit="article", disable=not progress):
+        article = read_article(Path(data_root) / name)
+        bot = bot_for([article])
+        for case in by_article[name]:
+            order = _hybrid_order(bot, case.question)
+            if not case.answerable:
+                examples.append(ReaderExample(case.question, "", tuple(article.sentences[i].text
+                                                                       for i in order[: negatives + 1]), article.title))
+                continue
+            spans = [(at, at + len(g)) for g in case.gold if (at := article.text.find(g)) >= 0]
+            gold = answer_sentence(article, spans, list(case.gold))
+            if gold is None:
+                continue
+            chosen = pick_negatives(article, gold, order, negatives, rng)
+            examples.append(ReaderExample(case.question, article.sentences[gold].text,
+                                          tuple(article.sentences[i].text for i in chosen), article.title))
+    rng.shuffle(examples)
+    return examples
+
+
+def _plain_hybrid():
+    """A function from articles to an assistant over them that ranks with the plain hybrid
+    (BM25 and the bundled model without its adapter) and no reader."""
+    from assistant.api import Assistant
+    from assistant.embedding.adapter import NONE
+    from assistant.embedding.embedder import embedder_for
+    from assistant.settings import Settings
+
+    settings = Settings(progress=False, reader="none")
+    embedder = embedder_for(settings, 0, adapter=NONE)
+    return lambda articles: Assistant.from_articles(articles, embedder, settings)
+
+
+def _hybrid_order(bot, question: str, top: int = 20) -> list[int]:
+    """Sentence indices of the plain hybrid's ``top`` candidates for ``question``, best first."""
+    _, ranked = bot.candidates(question, "weighted")
+    return [bot.snapshot.sentence(int(ranked.candidates.rows[p]))[1] for p in ranked.order.tolist()[:top]]

@@ -46,7 +46,8 @@ def test_cases_name_an_article_by_the_end_of_its_path(fake_settings, tmp_path):
     from assistant.embedding.embedder import FakeEmbedder
     from assistant.evaluation.seed import run_seed
 
-    for folder, text in (("tech", "Chips\n\nThe chip maker sold more chips."), ("sport", "Goals\n\nThe striker scored.")):
+    texts = {"tech": "Chips\n\nThe chip maker sold more chips.", "sport": "Goals\n\nThe striker scored."}
+    for folder, text in texts.items():
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "001.txt").write_text(text, encoding="utf-8")
     bot = Assistant.from_paths([tmp_path / "tech" / "001.txt", tmp_path / "sport" / "001.txt"],

@@ -86,3 +86,72 @@ def test_a_tiny_run_checkpoints_resumes_to_the_same_weights_and_exports(tmp_path
     out2 = export(cont, further, step1, total1, {"questions": 0}, tmp_path / "reader2", "assistant train reader")
     record = json.loads((out2 / "provenance.json").read_text())["init"]
     assert record["path"] == str(out) and record["weights_sha256"] == provenance["weights_sha256"]
+
+
+def test_the_null_option_is_the_target_of_unanswerable_questions_and_a_bar_for_the_rest():
+    """With ``Plan.null`` the loss of an unanswerable question is -log of the null option's
+    softmax share (logit 0 against every candidate), and an answerable question's answer must
+    beat the null option too; without it, an unanswerable example is refused."""
+    torch = pytest.importorskip("torch")
+    from assistant.training.reader import Plan, batch_loss
+    from assistant.training.reader_data import ReaderExample
+
+    class Scorer:  # a stand-in for the CrossEncoder: the logit is the candidate's length / 10
+        tokenizer = staticmethod(lambda q, t, **kw: {"lengths": torch.tensor([len(x) / 10 for x in t])})
+
+        def __getitem__(self, _):
+            return self
+
+        @property
+        def model(self):
+            return lambda lengths: type("Out", (), {"logits": lengths.view(-1, 1)})
+
+    class Inputs(dict):
+        def to(self, _):
+            return self
+
+    scorer = Scorer()
+    scorer.tokenizer = lambda q, t, **kw: Inputs(lengths=torch.tensor([len(x) / 10 for x in t]))
+    none = ReaderExample("Who?", "", ("abcde", "abcdefghij"))
+    found = ReaderExample("Who?", "abcdefghijklmnopqrst", ("abcde",))
+    plan = Plan(negatives=1, null=True)
+    loss, pairs = batch_loss(scorer, [none, found], plan, "cpu")
+    l_none = -np.log(1 / (1 + np.exp(0.5) + np.exp(1.0)))
+    l_found = -np.log(np.exp(2.0) / (np.exp(2.0) + np.exp(0.5) + 1))
+    assert pairs == 4 and float(loss) == pytest.approx((l_none + l_found) / 2, rel=1e-5)
+    with pytest.raises(ValueError, match="null option"):
+        batch_loss(scorer, [none], Plan(negatives=1), "cpu")
+
+
+@pytest.mark.slow
+def test_labelled_questions_build_examples_with_unanswerable_ones_and_train(tmp_path):
+    """``--data FILE.jsonl``: answerable questions get their answer sentence, unanswerable ones
+    only candidates; a tiny run with the null option exports a reader whose provenance says so."""
+    pytest.importorskip("torch")
+    from assistant.training.reader import Plan, export, train
+    from assistant.training.reader_data import build_case_examples
+    from tests.conftest import CORPUS
+
+    cases = tmp_path / "cases.jsonl"
+    article = "zuckerberg-trump-call-true-pundit.txt"
+    cases.write_text("\n".join(json.dumps(c) for c in [
+        {"question": "Who ran Trump's digital ads?", "answerable": True, "gold": ["director of digital advertising"],
+         "article": article},
+        {"question": "Did Facebook love the campaign?", "answerable": True, "gold": ["Facebook loved us"],
+         "article": article},
+        {"question": "How long did the call last?", "answerable": False, "article": article}]) + "\n",
+        encoding="utf-8")
+    examples = build_case_examples(cases, CORPUS, negatives=2, seed=0, progress=False)
+    text = (CORPUS / article).read_text(encoding="utf-8")
+    unanswerable = [e for e in examples if not e.positive]
+    assert len(unanswerable) == 1 and len(unanswerable[0].negatives) == 3
+    gold = {"Who ran Trump's digital ads?": "director of digital advertising",
+            "Did Facebook love the campaign?": "Facebook loved us"}
+    assert len(examples) == 3 and all(gold[e.question] in e.positive for e in examples if e.positive)
+    assert all(e.positive in text and all(n in text and n != e.positive for n in e.negatives) for e in examples)
+    plan = Plan(data=str(cases), data_root=str(CORPUS), null=True, negatives=2, batch_questions=3, max_length=48)
+    model, done, _, total = train(plan, tmp_path / "w", 5, resume=False, progress=False, max_steps=1)
+    assert done.step == 1 and done.pairs == 9  # three questions, three sentences read each
+    out = export(model, plan, done, total, {"questions": 0}, tmp_path / "reader", "assistant train reader")
+    provenance = json.loads((out / "provenance.json").read_text())
+    assert provenance["plan"]["null"] is True and provenance["data"]["path"] == str(cases)
