@@ -1,10 +1,12 @@
-"""``assistant train reader``: fine-tune the project's cross-encoder (the reader) on SQuAD v1.1.
+"""``assistant train reader``: fine-tune the project's cross-encoder (the reader) on SQuAD v1.1,
+or on labelled questions (``--data FILE.jsonl``, e.g. ``eval/news-train.jsonl``).
 
 A sentence-transformers ``CrossEncoder`` initialised from the bundled
 all-MiniLM-L6-v2 weights (``num_labels=1``) reads each (question, sentence)
 pair. Each step takes a batch of questions, each with its answer sentence and
 hard negatives (``reader_data``), and minimises the listwise softmax loss (the
-answer sentence against its negatives). Seeded; AdamW with a linear warm-up and
+answer sentence against its negatives; with labelled questions also against a
+fixed "none of these" logit 0, which is the target of the unanswerable ones). Seeded; AdamW with a linear warm-up and
 decay over the planned steps; bf16 autocast where the CPU computes it natively;
 a CUDA device when present. ``--max-minutes`` stops cleanly with a checkpoint,
 and ``--resume`` continues from it (model, optimizer, data position, random
@@ -13,6 +15,7 @@ state, loss curve). Checkpoints are safetensors and JSON: no pickle.
 Example:
     $ assistant train reader --max-minutes 60          # ~40 pairs/s on 2 cores
     $ assistant train reader --resume --max-minutes 30
+    $ assistant train reader --data eval/news-train.jsonl --init assistant/data/reader --epochs 2 --lr 2e-5
 """
 
 from __future__ import annotations
