@@ -39,6 +39,27 @@ def test_news_questions_are_verbatim_and_inside_one_sentence_of_their_article():
             assert any(s.start <= at and at + len(gold) <= s.end for s in article.sentences), (case.id, gold)
 
 
+def test_news_training_questions_never_use_an_article_the_news_suite_measures():
+    """The reader trains on eval/news-train*.jsonl: their articles are disjoint from the news
+    suite's, and every answer span is verbatim and inside one sentence, as the trainer needs."""
+    from assistant.ingest.files import read_article
+
+    def cases(name):
+        return load_jsonl_rows((ROOT / "eval" / name).read_text(encoding="utf-8").splitlines(), name, SeedCase)
+
+    measured = {c.article for c in cases("news.jsonl")}
+    training = cases("news-train.jsonl") + cases("news-train-2.jsonl")
+    assert len(training) == 2400 and sum(not c.answerable for c in training) == 800
+    assert not measured & {c.article for c in training}
+    if not BBC.is_dir():
+        pytest.skip("the BBC articles are not at ../shared/data/bbc")
+    for case in training:
+        article = read_article(DATA / case.article)
+        for gold in case.gold:
+            at = article.text.find(gold)
+            assert at >= 0 and any(s.start <= at and at + len(gold) <= s.end for s in article.sentences), case.id
+
+
 def test_cases_name_an_article_by_the_end_of_its_path(fake_settings, tmp_path):
     """Corpora whose file names repeat across folders (bbc/tech/001.txt, bbc/sport/001.txt)
     name an article by the end of its path; the bare file name is then refused as ambiguous."""
