@@ -108,13 +108,18 @@ def build_examples(squad_path: Path, per_article: int, negatives: int, seed: int
             gold = answer_sentence(article, q.answers, texts)
             if gold is None:
                 continue
-            order = _hybrid_order(bot, q.question)
-            chosen = pick_negatives(article, gold, order, negatives, rng)
-            examples.append(ReaderExample(q.question, article.sentences[gold].text,
-                                          tuple(article.sentences[i].text for i in chosen), article.title))
+            examples.append(_answered(article, q.question, gold, _hybrid_order(bot, q.question), negatives, rng))
     rng.shuffle(examples)
     return examples
 
+
+def _answered(article: Article, question: str, gold: int, order: list[int], negatives: int,
+              rng: random.Random) -> ReaderExample:
+    """The example of a question whose answer is sentence ``gold``: it and ``negatives``
+    hard negatives (``pick_negatives`` over the retrieval ``order``)."""
+    chosen = pick_negatives(article, gold, order, negatives, rng)
+    return ReaderExample(question, article.sentences[gold].text, tuple(article.sentences[i].text for i in chosen),
+                         article.title)
 
 
 def build_case_examples(path: Path, data_root: Path, negatives: int, seed: int,
@@ -146,11 +151,8 @@ def build_case_examples(path: Path, data_root: Path, negatives: int, seed: int,
                 continue
             spans = [(at, at + len(g)) for g in case.gold if (at := article.text.find(g)) >= 0]
             gold = answer_sentence(article, spans, list(case.gold))
-            if gold is None:
-                continue
-            chosen = pick_negatives(article, gold, order, negatives, rng)
-            examples.append(ReaderExample(case.question, article.sentences[gold].text,
-                                          tuple(article.sentences[i].text for i in chosen), article.title))
+            if gold is not None:
+                examples.append(_answered(article, case.question, gold, order, negatives, rng))
     rng.shuffle(examples)
     return examples
 

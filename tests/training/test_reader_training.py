@@ -96,8 +96,12 @@ def test_the_null_option_is_the_target_of_unanswerable_questions_and_a_bar_for_t
     from assistant.training.reader import Plan, batch_loss
     from assistant.training.reader_data import ReaderExample
 
+    class Inputs(dict):
+        def to(self, _):
+            return self
+
     class Scorer:  # a stand-in for the CrossEncoder: the logit is the candidate's length / 10
-        tokenizer = staticmethod(lambda q, t, **kw: {"lengths": torch.tensor([len(x) / 10 for x in t])})
+        tokenizer = staticmethod(lambda q, t, **kw: Inputs(lengths=torch.tensor([len(x) / 10 for x in t])))
 
         def __getitem__(self, _):
             return self
@@ -106,12 +110,7 @@ def test_the_null_option_is_the_target_of_unanswerable_questions_and_a_bar_for_t
         def model(self):
             return lambda lengths: type("Out", (), {"logits": lengths.view(-1, 1)})
 
-    class Inputs(dict):
-        def to(self, _):
-            return self
-
     scorer = Scorer()
-    scorer.tokenizer = lambda q, t, **kw: Inputs(lengths=torch.tensor([len(x) / 10 for x in t]))
     none = ReaderExample("Who?", "", ("abcde", "abcdefghij"))
     found = ReaderExample("Who?", "abcdefghijklmnopqrst", ("abcde",))
     plan = Plan(negatives=1, null=True)
