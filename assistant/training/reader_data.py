@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.types import Article
@@ -72,19 +72,70 @@ def pick_negatives(article: Article, gold: int, ranked: list[int], count: int, r
     return chosen
 
 
-def save_examples(examples: list[ReaderExample], path: Path) -> None:
-    """JSONL, one example per line (written to a temporary name, then renamed)."""
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        for e in examples:
-            handle.write(json.dumps(asdict(e), ensure_ascii=False) + "\n")
+def save_examples(examples: list[ReaderExample], path: Path, header: dict) -> None:
+    """Write an examples cache: xz-compressed JSON lines, ``header`` first (what the examples
+    were built from, e.g. ``{"source": ..., "sha256": ...}``; the count is added), then one line
+    per article holding its sentences once and its examples as indices into them
+    (``[position, question, positive or -1, [negatives]]``). Every sentence of an article is
+    stored once rather than once per example that reads it, so a cache of all 87,599 SQuAD v1.1
+    questions is a few MB and can travel to another machine (a GPU one) with the run.
+    Written to a temporary name, then renamed.
+
+    Example:
+        >>> import tempfile
+        >>> e = ReaderExample("Who?", "Ann spoke.", ("Rain fell.",), "T")
+        >>> path = Path(tempfile.mkdtemp()) / "examples.jsonl.xz"
+        >>> save_examples([e], path, {"source": "x.json"})
+        >>> load_examples(path) == ({"source": "x.json", "examples": 1}, [e])
+        True
+    """
+    import lzma
+
+    articles: dict[str, dict] = {}
+    indexes: dict[str, dict[str, int]] = {}
+
+    def ref(title: str, text: str) -> int:  # the text's index among its article's stored sentences
+        index = indexes.setdefault(title, {})
+        if text not in index:
+            index[text] = len(index)
+            articles[title]["sentences"].append(text)
+        return index[text]
+
+    for position, e in enumerate(examples):
+        entry = articles.setdefault(e.title, {"title": e.title, "sentences": [], "examples": []})
+        entry["examples"].append([position, e.question, ref(e.title, e.positive) if e.positive else -1,
+                                  [ref(e.title, n) for n in e.negatives]])
+    tmp = path.with_name(path.name + ".tmp")
+    with lzma.open(tmp, "wt", encoding="utf-8", preset=6) as handle:
+        handle.write(json.dumps({**header, "examples": len(examples)}, ensure_ascii=False) + "\n")
+        for entry in articles.values():
+            handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
     tmp.replace(path)
 
 
-def load_examples(path: Path) -> list[ReaderExample]:
-    with open(path, encoding="utf-8") as handle:
-        return [ReaderExample(d["question"], d["positive"], tuple(d["negatives"]), d.get("title", ""))
-                for d in map(json.loads, handle)]
+def read_header(path: Path) -> dict:
+    """The header of a cache ``save_examples`` wrote (what it was built from, and its count)."""
+    import lzma
+
+    with lzma.open(path, "rt", encoding="utf-8") as handle:
+        return json.loads(handle.readline())
+
+
+def load_examples(path: Path) -> tuple[dict, list[ReaderExample]]:
+    """(header, examples in their saved order) of a cache ``save_examples`` wrote."""
+    import lzma
+
+    with lzma.open(path, "rt", encoding="utf-8") as handle:
+        header = json.loads(handle.readline())
+        placed: dict[int, ReaderExample] = {}
+        for entry in map(json.loads, handle):
+            texts, title = entry["sentences"], entry["title"]
+            for position, question, positive, negatives in entry["examples"]:
+                placed[position] = ReaderExample(question, texts[positive] if positive >= 0 else "",
+                                                 tuple(texts[i] for i in negatives), title)
+    if sorted(placed) != list(range(header["examples"])):
+        raise ValueError(f"{path} holds {len(placed)} examples, its header says {header['examples']}")
+    return header, [placed[i] for i in range(len(placed))]
 
 
 def build_examples(squad_path: Path, per_article: int, negatives: int, seed: int,
@@ -131,17 +182,16 @@ def build_case_examples(path: Path, data_root: Path, negatives: int, seed: int,
     from tqdm import tqdm
 
     from assistant.evaluation.datasets import SeedCase, load_jsonl
-    from assistant.ingest.files import read_article
 
     rng = random.Random(seed)
     cases = load_jsonl(path, SeedCase)
     by_article: dict[str, list] = {}
     for case in cases:
         by_article.setdefault(case.article or "", []).append(case)
-    bot_for = _plain_hybrid()
+    bot_for, squad_files = _plain_hybrid(), {}
     examples = []
     for name in tqdm(sorted(by_article), desc="reader examples", unit="article", disable=not progress):
-        article = read_article(Path(data_root) / name)
+        article = case_article(name, Path(data_root), squad_files)
         bot = bot_for([article])
         for case in by_article[name]:
             order = _hybrid_order(bot, case.question)
@@ -155,6 +205,25 @@ def build_case_examples(path: Path, data_root: Path, negatives: int, seed: int,
                 examples.append(_answered(article, case.question, gold, order, negatives, rng))
     rng.shuffle(examples)
     return examples
+
+
+def case_article(name: str, data_root: Path, squad_files: dict) -> Article:
+    """The article a labelled question names under ``data_root``: a text file
+    (``bbc/tech/012.txt``), or an article of a SQuAD JSON file named ``FILE.json#Title``
+    (read as ``build_examples`` reads it; ``squad_files`` caches each file's articles)."""
+    from assistant.ingest.files import article_from_text, read_article
+
+    if "#" not in name:
+        return read_article(data_root / name)
+    from assistant.errors import DatasetError
+    from assistant.evaluation.datasets import load_squad
+
+    file, title = name.split("#", 1)
+    if file not in squad_files:
+        squad_files[file] = {a.title: a.text for a in load_squad(data_root / file)}
+    if title not in squad_files[file]:
+        raise DatasetError(f"{data_root / file} has no article titled {title!r} (named by a labelled question)")
+    return article_from_text(squad_files[file][title])
 
 
 def _plain_hybrid():

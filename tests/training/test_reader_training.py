@@ -51,7 +51,7 @@ def test_a_tiny_run_checkpoints_resumes_to_the_same_weights_and_exports(tmp_path
     import torch
 
     from assistant.embedding.light_reader import LightReader
-    from assistant.training.reader import Plan, export, train
+    from assistant.training.reader import Plan, data_record, export, train
 
     torch.set_num_threads(1)  # the same kernels in both runs
     _tiny_squad(tmp_path / "tiny.json")
@@ -64,9 +64,11 @@ def test_a_tiny_run_checkpoints_resumes_to_the_same_weights_and_exports(tmp_path
     assert again.step == 3 and again.losses[:1] == done.losses[:1]
     for (name, a), b in zip(straight[0].model.state_dict().items(), resumed[0].model.state_dict().values()):
         assert torch.allclose(a, b, atol=1e-5), name
-    out = export(straight, plan, done, total, {"questions": 0}, tmp_path / "reader", "assistant train reader")
+    out = export(straight, plan, done, total, {"questions": 0}, tmp_path / "reader", "assistant train reader",
+                 data_record(plan, tmp_path / "a"))
     provenance = json.loads((out / "provenance.json").read_text())
-    assert provenance["steps"] == 3 and provenance["pairs_seen"] == 18 and provenance["data"]["sha256"]
+    assert provenance["steps"] == 3 and provenance["pairs_seen"] == 18
+    assert [d["path"] for d in provenance["data"]] == plan.data and len(provenance["data"][0]["sha256"]) == 64
     from sentence_transformers import CrossEncoder
 
     pairs = ("Who ruled?", ["The king ruled the land.", "Rain fell on the hills.", "Nobody knows."])
@@ -83,7 +85,8 @@ def test_a_tiny_run_checkpoints_resumes_to_the_same_weights_and_exports(tmp_path
     for name, value in straight[0].model.state_dict().items():
         assert torch.allclose(start[name], value, rtol=1e-3, atol=1e-3), name
     cont, step1, _, total1 = train(further, tmp_path / "c", 5, resume=False, progress=False, max_steps=1)
-    out2 = export(cont, further, step1, total1, {"questions": 0}, tmp_path / "reader2", "assistant train reader")
+    out2 = export(cont, further, step1, total1, {"questions": 0}, tmp_path / "reader2", "assistant train reader",
+                  data_record(further, tmp_path / "c"))
     record = json.loads((out2 / "provenance.json").read_text())["init"]
     assert record["path"] == str(out) and record["weights_sha256"] == provenance["weights_sha256"]
 
@@ -127,7 +130,7 @@ def test_labelled_questions_build_examples_with_unanswerable_ones_and_train(tmp_
     """``--data FILE.jsonl``: answerable questions get their answer sentence, unanswerable ones
     only candidates; a tiny run with the null option exports a reader whose provenance says so."""
     pytest.importorskip("torch")
-    from assistant.training.reader import Plan, export, train
+    from assistant.training.reader import Plan, data_record, export, train
     from assistant.training.reader_data import build_case_examples
     from tests.conftest import CORPUS
 
@@ -151,6 +154,86 @@ def test_labelled_questions_build_examples_with_unanswerable_ones_and_train(tmp_
     plan = Plan(data=str(cases), data_root=str(CORPUS), null=True, negatives=2, batch_questions=3, max_length=48)
     model, done, _, total = train(plan, tmp_path / "w", 5, resume=False, progress=False, max_steps=1)
     assert done.step == 1 and done.pairs == 9  # three questions, three sentences read each
-    out = export(model, plan, done, total, {"questions": 0}, tmp_path / "reader", "assistant train reader")
+    out = export(model, plan, done, total, {"questions": 0}, tmp_path / "reader", "assistant train reader",
+                 data_record(plan, tmp_path / "w"))
     provenance = json.loads((out / "provenance.json").read_text())
-    assert provenance["plan"]["null"] is True and provenance["data"]["path"] == str(cases)
+    assert provenance["plan"]["null"] is True and provenance["data"][0]["path"] == str(cases)
+    assert provenance["data"][0]["examples"] == 3
+
+
+def test_the_examples_cache_stores_each_sentence_once_and_gives_the_examples_back_in_order(tmp_path):
+    from assistant.training.reader_data import ReaderExample, load_examples, read_header, save_examples
+
+    shared = "The king ruled the land for forty years. " * 4
+    examples = [ReaderExample("Who ruled?", shared, ("Rain fell.", "Nobody knows."), "A"),
+                ReaderExample("What fell?", "Rain fell.", (shared,), "A"),
+                ReaderExample("Who sang?", "", ("A bird sang.", shared), "B"),
+                ReaderExample("When?", "Later.", (), "A")]
+    path = tmp_path / "examples.jsonl.xz"
+    save_examples(examples, path, {"source": "x.json", "sha256": "ab"})
+    assert load_examples(path) == ({"source": "x.json", "sha256": "ab", "examples": 4}, examples)
+    assert read_header(path)["examples"] == 4
+    import lzma
+
+    lines = lzma.open(path, "rt", encoding="utf-8").read().splitlines()
+    assert sum(line.count(shared) for line in lines) == 2  # once per article that reads it
+    lzma.open(path, "wt", encoding="utf-8").write("\n".join(lines[:2]) + "\n")  # article B lost
+    with pytest.raises(ValueError, match="header says 4"):
+        load_examples(path)
+
+
+@pytest.mark.slow
+def test_sources_are_cached_mixed_and_trained_on_without_their_files(tmp_path, monkeypatch):
+    """Each ``--data`` source's examples are built once and cached with its sha256; several
+    sources are shuffled together (one named twice counts twice); a cache whose file is gone
+    still trains (a GPU machine sent the cache), a changed file is built again, and a missing
+    file with no cache is a clear error."""
+    if not TRAIN.is_file():
+        pytest.skip("the SQuAD v1.1 training file is in ../shared/data")
+    from assistant.errors import DatasetError
+    from assistant.training import reader
+    from assistant.training.reader import Plan, data_record, examples_for, source_examples
+
+    _tiny_squad(tmp_path / "one.json", articles=1)
+    _tiny_squad(tmp_path / "two.json", articles=2, paragraphs=1)
+    one, two = str(tmp_path / "one.json"), str(tmp_path / "two.json")
+    work = tmp_path / "w"
+    plan = Plan(data=[one, two, one], per_article=4, negatives=2)
+    mixed = examples_for(plan, work, progress=False)
+    singles = {s: source_examples(plan, s, work, progress=False)[1] for s in (one, two)}
+    assert sorted(map(repr, mixed)) == sorted(map(repr, singles[one] * 2 + singles[two]))
+    assert mixed != singles[one] * 2 + singles[two]  # shuffled together
+    assert len(list(work.glob("examples-*.jsonl.xz"))) == 2
+    record = data_record(plan, work)
+    assert [r["path"] for r in record] == [one, two, one] and record[0]["examples"] == len(singles[one])
+
+    def no_building(*args, **kwargs):
+        raise AssertionError("built again")
+
+    monkeypatch.setattr(reader, "build_examples", no_building)
+    (tmp_path / "one.json").rename(tmp_path / "gone.json")
+    assert examples_for(plan, work, progress=False) == mixed  # the file is gone: its cache serves
+    monkeypatch.undo()
+    _tiny_squad(tmp_path / "one.json", articles=1, paragraphs=1)  # changed: built again
+    assert source_examples(plan, one, work, progress=False)[1] != singles[one]
+    assert data_record(plan, work)[0]["sha256"] != record[0]["sha256"]
+    with pytest.raises(DatasetError, match="No training file"):
+        source_examples(plan, str(tmp_path / "never.json"), work, progress=False)
+
+
+def test_a_labelled_question_can_name_an_article_of_a_squad_file(tmp_path):
+    """``FILE.json#Title`` names that SQuAD article, segmented as ``build_examples`` segments it."""
+    if not TRAIN.is_file():
+        pytest.skip("the SQuAD v1.1 training file is in ../shared/data")
+    from assistant.errors import DatasetError
+    from assistant.evaluation.datasets import load_squad
+    from assistant.training.reader_data import case_article
+
+    _tiny_squad(tmp_path / "tiny.json")
+    squad = load_squad(tmp_path / "tiny.json")[1]
+    files: dict = {}
+    article = case_article(f"tiny.json#{squad.title}", tmp_path, files)
+    assert article.sentences == article_from_text(squad.text).sentences and len(article.sentences) > 3
+    assert list(files) == ["tiny.json"]  # read once, kept for the file's other articles
+    with pytest.raises(DatasetError, match="no article titled"):
+        case_article("tiny.json#Nowhere", tmp_path, files)
