@@ -61,6 +61,26 @@ def test_news_training_questions_never_use_an_article_the_news_suite_measures():
     assert _misplaced_spans(training) == []
 
 
+def test_squad_unanswerable_training_questions_name_training_articles_only():
+    """eval/squad-unanswerable-train.jsonl: 1,200 questions written to look answerable from 40
+    SQuAD v1.1 training articles that do not answer them (SQuAD 2.0's kind); each names an
+    article of the training file, which shares none with the SQuAD 2.0 articles that measure."""
+    import json
+
+    cases = _news_cases("squad-unanswerable-train.jsonl")
+    assert len(cases) == 1200 and not any(c.answerable for c in cases)
+    assert len({c.question.lower() for c in cases}) == 1200
+    files = {c.article.split("#")[0] for c in cases}
+    assert files == {"squad1.1-train/train-v1.1.json"}
+    train = DATA / "squad1.1-train" / "train-v1.1.json"
+    if not train.is_file():
+        pytest.skip("the SQuAD v1.1 training file is in ../shared/data")
+    titles = {a["title"] for a in json.loads(train.read_text(encoding="utf-8"))["data"]}
+    named = {c.article.split("#", 1)[1] for c in cases}
+    assert len(named) == 40 and named <= titles
+    assert not named & {a.title for a in load_squad(SQUAD)}
+
+
 def test_cases_name_an_article_by_the_end_of_its_path(fake_settings, tmp_path):
     """Corpora whose file names repeat across folders (bbc/tech/001.txt, bbc/sport/001.txt)
     name an article by the end of its path; the bare file name is then refused as ambiguous."""
