@@ -311,8 +311,8 @@ def find_cue(masked: str, base: int) -> Found | None:
 def _sourced(masked: str, base: int) -> Found | None:
     """Claims with a source but no speech verb: 'according to X', 'confirmed by X', 'reportedly'."""
     m = _ACCORDING.search(masked)
-    if m:
-        s, e = trim(masked, *m.span("src"))
+    s, e = trim(masked, *m.span("src")) if m else (0, 0)
+    if s < e:  # 'according to "A Book Title", ...': the masked quote trims to nothing, and names no one
         name = NAME.match(masked, s, e)
         if (name and name.end() < e and masked[name.end()] == " "
                 and not masked[name.end() + 1 : name.end() + 3].isalpha()):

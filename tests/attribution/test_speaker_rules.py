@@ -60,6 +60,14 @@ def test_according_to_speaks_for_its_whole_sentence():
     assert _speaker(body, '"I told Tim') == "Bob Hale"
 
 
+def test_according_to_a_quoted_title_names_no_speaker():
+    """'according to "A Book Title"': the title is a quotation, not a speaker (once an empty
+    speaker span here crashed ingest of SQuAD's Richard Feynman article)."""
+    body = ('In the 1980s, according to "Richard Feynman and the Connection Machine", Feynman played a '
+            "crucial role in developing the first massively parallel computer. He liked it.")
+    assert _speaker(body, "In the 1980s") is None
+
+
 def test_pronoun_after_a_possessive_subject():
     body = ("Tom Bell's ex-wife Ann Cole voted against both of them. "
             'She said: "He is a difficult man. There is something wrong with him."')
