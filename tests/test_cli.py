@@ -181,3 +181,22 @@ def test_speakers_lists_who_is_quoted_and_round_trips_as_json(tmp_path, corpus_c
         assert text[s["name_span"][0] : s["name_span"][1]] == s["name"]
     missing = run("speakers", "--article", "nope", "--corpus", str(corpus_copy), "--index", idx)
     assert missing.returncode != 0 and "No article with id 'nope'" in missing.stderr
+
+
+def test_train_reader_prepare_caches_the_examples_and_names_a_missing_source(tmp_path):
+    """``--prepare`` builds and caches each source's examples, nothing more; a source that is
+    neither a file nor cached is an error message, not a traceback."""
+    from tests.conftest import CORPUS
+
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(json.dumps({"question": "Who ran the digital ads?", "answerable": True,
+                                 "gold": ["director of digital advertising"],
+                                 "article": "zuckerberg-trump-call-true-pundit.txt"}) + "\n", encoding="utf-8")
+    work = tmp_path / "work"
+    done = run("train", "reader", "--prepare", "--data", str(cases), "--data-root", str(CORPUS), "--negatives", "2",
+               "--work", str(work))
+    assert done.returncode == 0, done.stderr
+    assert f"{cases}: 1 examples cached in {work}" in done.stdout
+    assert len(list(work.glob("examples-*.jsonl.xz"))) == 1 and not (work / "checkpoint").exists()
+    missing = run("train", "reader", "--prepare", "--data", str(tmp_path / "none.json"), "--work", str(work))
+    assert missing.returncode != 0 and "No training file" in missing.stderr and "Traceback" not in missing.stderr
