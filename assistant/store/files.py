@@ -43,7 +43,8 @@ from assistant.store.articles import ArticleStore
 from assistant.attribution.speakers import ATTRIBUTION_VERSION
 from assistant.store.build import IndexData, paragraph_ids, sentence_key
 from assistant.store.dense import make_dense
-from assistant.embedding.embedder import Embedder, file_sha256
+from assistant.checksum import file_sha256
+from assistant.embedding.embedder import Embedder
 from assistant.errors import IndexCorruptError, IndexMissingError, IndexStaleError, IndexWriteError
 from assistant.store.lexical import Lexicon
 from assistant.ingest.segment import SEGMENTER_VERSION

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.embedding.embedder import file_sha256
+from assistant.checksum import file_sha256
 from assistant.training.reader_data import (ReaderExample, build_case_examples, build_examples, load_examples,
                                             read_header, save_examples)
 
@@ -136,9 +136,11 @@ def _autocast(device: str):
     """bf16 autocast on CUDA, and on the CPU where it computes bf16 natively (``bf16_autocast``)."""
     import torch
 
+    if device == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
     from assistant.embedding.embedder import bf16_autocast
 
-    return torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else bf16_autocast(True)
+    return bf16_autocast(True)
 
 
 def new_model(plan: Plan, device: str):
@@ -146,12 +148,12 @@ def new_model(plan: Plan, device: str):
     reader in ``plan.init`` (e.g. the shipped one, to train it further on other questions)."""
     from sentence_transformers import CrossEncoder
 
-    from assistant.embedding.embedder import bundled_model_dir
-
     if plan.init:
         model = CrossEncoder(plan.init, num_labels=1, max_length=plan.max_length, device=device)
         model[0].model.float()  # shipped weights are fp16; train in fp32 (bf16 autocast does the fast part)
         return model
+    from assistant.embedding.embedder import bundled_model_dir
+
     return CrossEncoder(str(bundled_model_dir()), num_labels=1, max_length=plan.max_length, device=device)
 
 

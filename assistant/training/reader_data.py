@@ -29,8 +29,10 @@ import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from assistant.types import Article
+if TYPE_CHECKING:  # training from cached examples needs none of the ask-time types
+    from assistant.types import Article
 
 SAME_PARAGRAPH = 2  # negatives from the answer's own paragraph, at most
 

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from assistant import Assistant, ModelMissingError, Settings
-from assistant.embedding.embedder import SentenceTransformerEmbedder, bundled_model_dir, file_sha256
+from assistant.checksum import file_sha256
+from assistant.embedding.embedder import SentenceTransformerEmbedder, bundled_model_dir
 from assistant.evaluation.datasets import SeedCase, load_jsonl
 from assistant.settings import BUNDLED_MODEL_SHA256
 from tests.conftest import ROOT, assert_verbatim

@@ -145,7 +145,7 @@ def _list_file(folder: Path, name: str) -> None:
 def _rewrite_checksums(idx: Path, folder: Path) -> None:
     import json
 
-    from assistant.embedding.embedder import file_sha256
+    from assistant.checksum import file_sha256
 
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     manifest["files"] = {n: file_sha256(folder / n) for n in manifest["files"]}

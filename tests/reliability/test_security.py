@@ -18,7 +18,8 @@ from markdown_it import MarkdownIt
 from assistant import Assistant, IndexCorruptError
 from assistant.answer.render import answer_markdown
 from assistant.embedding.adapter import load_adapter
-from assistant.embedding.embedder import FakeEmbedder, file_sha256
+from assistant.checksum import file_sha256
+from assistant.embedding.embedder import FakeEmbedder
 from assistant.errors import AdapterError
 from assistant.ingest.files import Sidecar, article_from_text
 from assistant.store.files import CURRENT, MANIFEST, current_generation, load_index
