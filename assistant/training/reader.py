@@ -1,5 +1,7 @@
-"""``assistant train reader``: fine-tune the project's cross-encoder (the reader) on SQuAD v1.1,
-or on labelled questions (``--data FILE.jsonl``, e.g. ``eval/news-train.jsonl``).
+"""``assistant train reader``: fine-tune the project's cross-encoder (the reader) on SQuAD v1.1
+and on labelled questions (``--data FILE.jsonl``, e.g. ``eval/news-train.jsonl``); ``--data``
+repeats to mix sources. Each source's examples are cached in ``--work`` (``source_examples``),
+so a machine sent the caches (a GPU one) trains without the data or the retrieval models.
 
 A sentence-transformers ``CrossEncoder`` initialised from the bundled
 all-MiniLM-L6-v2 weights (``num_labels=1``) reads each (question, sentence)
@@ -16,6 +18,7 @@ Example:
     $ assistant train reader --max-minutes 60          # ~40 pairs/s on 2 cores
     $ assistant train reader --resume --max-minutes 30
     $ assistant train reader --data eval/news-train.jsonl --init assistant/data/reader --epochs 2 --lr 2e-5
+    $ assistant train reader --prepare --data eval/squad-unanswerable-train.jsonl --negatives 7  # caches only
 """
 
 from __future__ import annotations
