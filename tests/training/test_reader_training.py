@@ -51,7 +51,8 @@ def test_a_tiny_run_checkpoints_resumes_to_the_same_weights_and_exports(tmp_path
     import torch
 
     from assistant.embedding.light_reader import LightReader
-    from assistant.training.reader import Plan, data_record, export, train
+    from assistant.training.reader import Plan, export, train
+    from assistant.training.reader_sources import data_record
 
     torch.set_num_threads(1)  # the same kernels in both runs
     _tiny_squad(tmp_path / "tiny.json")
@@ -130,7 +131,8 @@ def test_labelled_questions_build_examples_with_unanswerable_ones_and_train(tmp_
     """``--data FILE.jsonl``: answerable questions get their answer sentence, unanswerable ones
     only candidates; a tiny run with the null option exports a reader whose provenance says so."""
     pytest.importorskip("torch")
-    from assistant.training.reader import Plan, data_record, export, train
+    from assistant.training.reader import Plan, export, train
+    from assistant.training.reader_sources import data_record
     from assistant.training.reader_data import build_case_examples
     from tests.conftest import CORPUS
 
@@ -191,8 +193,9 @@ def test_sources_are_cached_mixed_and_trained_on_without_their_files(tmp_path, m
     if not TRAIN.is_file():
         pytest.skip("the SQuAD v1.1 training file is in ../shared/data")
     from assistant.errors import DatasetError
-    from assistant.training import reader
-    from assistant.training.reader import Plan, data_record, examples_for, source_examples
+    from assistant.training import reader_sources
+    from assistant.training.reader import Plan
+    from assistant.training.reader_sources import data_record, examples_for, source_examples
 
     _tiny_squad(tmp_path / "one.json", articles=1)
     _tiny_squad(tmp_path / "two.json", articles=2, paragraphs=1)
@@ -210,7 +213,7 @@ def test_sources_are_cached_mixed_and_trained_on_without_their_files(tmp_path, m
     def no_building(*args, **kwargs):
         raise AssertionError("built again")
 
-    monkeypatch.setattr(reader, "build_examples", no_building)
+    monkeypatch.setattr(reader_sources, "build_examples", no_building)
     (tmp_path / "one.json").rename(tmp_path / "gone.json")
     assert examples_for(plan, work, progress=False) == mixed  # the file is gone: its cache serves
     monkeypatch.undo()
