@@ -203,6 +203,8 @@ class Mentions:
         gender = gender_of(self.text[span[0] : span[1]])
         span = self.resolve(span)
         phrase = self.text[span[0] : span[1]]
+        if not phrase.split():  # an empty span names no one (a cue whose source trimmed to nothing)
+            return span
         if said and (is_person(phrase, self.surnames) or _maybe_person(phrase)):
             gender = gender or said
         old = self._by_span.get(span)

@@ -68,6 +68,15 @@ def test_according_to_a_quoted_title_names_no_speaker():
     assert _speaker(body, "In the 1980s") is None
 
 
+def test_an_empty_name_span_is_no_entity():
+    """Noting an empty span (whatever rule produced it) records nothing instead of failing."""
+    from assistant.attribution.mentions import Mentions
+
+    m = Mentions("Ann Lee spoke. Then it rained.")
+    assert m.note((15, 15), spoke=True) == (15, 15) and m.entities == []
+    assert m.note((0, 7), spoke=True) == (0, 7) and len(m.entities) == 1
+
+
 def test_pronoun_after_a_possessive_subject():
     body = ("Tom Bell's ex-wife Ann Cole voted against both of them. "
             'She said: "He is a difficult man. There is something wrong with him."')
