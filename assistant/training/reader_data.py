@@ -74,9 +74,10 @@ def pick_negatives(article: Article, gold: int, ranked: list[int], count: int, r
     return chosen
 
 
-def save_examples(examples: list[ReaderExample], path: Path, header: dict) -> None:
-    """Write an examples cache: xz-compressed JSON lines, ``header`` first (what the examples
-    were built from, e.g. ``{"source": ..., "sha256": ...}``; the count is added), then one line
+def save_examples(examples: list[ReaderExample], path: Path, header: dict) -> dict:
+    """Write an examples cache and return the header written: xz-compressed JSON lines, ``header``
+    first (what the examples were built from, e.g. ``{"source": ..., "sha256": ...}``; the count
+    is added), then one line
     per article holding its sentences once and its examples as indices into them
     (``[position, question, positive or -1, [negatives]]``). Every sentence of an article is
     stored once rather than once per example that reads it, so a cache of all 87,599 SQuAD v1.1
@@ -88,6 +89,7 @@ def save_examples(examples: list[ReaderExample], path: Path, header: dict) -> No
         >>> e = ReaderExample("Who?", "Ann spoke.", ("Rain fell.",), "T")
         >>> path = Path(tempfile.mkdtemp()) / "examples.jsonl.xz"
         >>> save_examples([e], path, {"source": "x.json"})
+        {'source': 'x.json', 'examples': 1}
         >>> load_examples(path) == ({"source": "x.json", "examples": 1}, [e])
         True
     """
@@ -107,12 +109,14 @@ def save_examples(examples: list[ReaderExample], path: Path, header: dict) -> No
         entry = articles.setdefault(e.title, {"title": e.title, "sentences": [], "examples": []})
         entry["examples"].append([position, e.question, ref(e.title, e.positive) if e.positive else -1,
                                   [ref(e.title, n) for n in e.negatives]])
+    header = {**header, "examples": len(examples)}
     tmp = path.with_name(path.name + ".tmp")
     with lzma.open(tmp, "wt", encoding="utf-8", preset=6) as handle:
-        handle.write(json.dumps({**header, "examples": len(examples)}, ensure_ascii=False) + "\n")
+        handle.write(json.dumps(header, ensure_ascii=False) + "\n")
         for entry in articles.values():
             handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
     tmp.replace(path)
+    return header
 
 
 def read_header(path: Path) -> dict:

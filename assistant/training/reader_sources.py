@@ -33,9 +33,10 @@ log = logging.getLogger(__name__)
 
 
 def examples_for(plan: Plan, work: Path, progress: bool) -> list[ReaderExample]:
-    """The run's examples: every source's in turn (``source_examples``), shuffled together
-    (seeded) when there are several."""
-    combined = [e for source in plan.data for e in source_examples(plan, source, work, progress)[1]]
+    """The run's examples: every source's in turn (``source_examples``, read once however often
+    the source is named), shuffled together (seeded) when there are several."""
+    loaded = {source: source_examples(plan, source, work, progress)[1] for source in dict.fromkeys(plan.data)}
+    combined = [e for source in plan.data for e in loaded[source]]
     if len(plan.data) > 1:
         random.Random(plan.seed).shuffle(combined)
     return combined
@@ -62,8 +63,7 @@ def source_examples(plan: Plan, source: str, work: Path, progress: bool) -> tupl
     else:
         examples = build_examples(Path(source), plan.per_article, plan.negatives, plan.seed, progress)
     work.mkdir(parents=True, exist_ok=True)
-    save_examples(examples, path, {"source": source, "sha256": file_sha256(Path(source))})
-    return load_examples(path)
+    return save_examples(examples, path, {"source": source, "sha256": file_sha256(Path(source))}), examples
 
 
 def cache_path(plan: Plan, source: str, work: Path) -> Path:
