@@ -269,6 +269,14 @@ def _add_train(sub) -> None:
     train.add_argument("--seed", type=int, default=0, help="which questions are sampled, and the run's randomness")
     train.add_argument("--init", help="continue from this saved reader (e.g. assistant/data/reader) instead of "
                        "the bundled MiniLM; pair it with another --seed to train on other questions")
+    train.add_argument("--layers", type=int, default=0,
+                       help="a smaller, faster reader: keep this many of the starting reader's 6 layers (0: all)")
+    train.add_argument("--teacher", help="a saved reader whose scores the one trained learns to match "
+                       "(e.g. assistant/data/reader, with --layers 3)")
+    train.add_argument("--distill", type=float, default=0.5,
+                       help="with --teacher: the weight of matching its scores against the labels' loss")
+    train.add_argument("--freeze-embeddings", action="store_true",
+                       help="keep the starting reader's word embeddings (half its weights) as they are")
     train.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     train.add_argument("--validate", type=int, default=400, help="held-out questions scored after training")
     train.add_argument("--prepare", action="store_true",

@@ -11,12 +11,14 @@ questions, a fixed "none of these" logit 0, the target of the unanswerable ones.
 with linear warm-up and decay; bf16 autocast on CUDA and where the CPU computes it natively; the
 next batch tokenized while the model trains. ``--max-minutes`` stops cleanly with a checkpoint
 and ``--resume`` continues it (model, optimizer, data position, random state, loss curve).
-Checkpoints are safetensors and JSON: no pickle.
+Checkpoints are safetensors and JSON: no pickle. ``--layers 3 --teacher R`` trains a smaller,
+faster reader that keeps half the layers and learns R's scores (``reader_student``).
 
 Example:
     $ assistant train reader --max-minutes 60          # ~40 pairs/s on 2 cores
     $ assistant train reader --resume --max-minutes 30
     $ assistant train reader --data eval/news-train.jsonl --init assistant/data/reader --epochs 2 --lr 2e-5
+    $ assistant train reader --init assistant/data/reader --layers 3 --teacher assistant/data/reader
     $ assistant train reader --prepare --data eval/squad-unanswerable-train.jsonl --negatives 7  # caches only
 """
 
@@ -36,6 +38,7 @@ import numpy as np
 from assistant.training.reader_data import ReaderExample
 from assistant.training.reader_export import export
 from assistant.training.reader_sources import data_record, examples_for, is_cases, source_examples, split
+from assistant.training.reader_student import MASKED, distil_loss, teacher_model, truncate
 
 log = logging.getLogger(__name__)
 DEFAULT_DATA = Path("../shared/data/squad1.1-train/train-v1.1.json")
@@ -62,6 +65,14 @@ class Plan:
     # meets a "none of these" option, a fixed logit 0, which is the answer to the unanswerable ones.
     data_root: str = ""
     null: bool = False
+    # A smaller student (``reader_student``): keep this many of the init reader's layers (0: all),
+    # and learn to match ``teacher``'s scores with weight ``distill``.
+    layers: int = 0
+    teacher: str = ""
+    distill: float = 0.0
+    # Keep the word embeddings (half the weights) as the init reader has them: a run elsewhere then
+    # sends back only the other half (the GPU machine returns 16 MiB a file).
+    freeze_embeddings: bool = False
 
     def __post_init__(self):
         if isinstance(self.data, str):  # one source, as older plans and provenance records name it
@@ -104,10 +115,15 @@ def new_model(plan: Plan, device: str):
     if plan.init:
         model = CrossEncoder(plan.init, num_labels=1, max_length=plan.max_length, device=device)
         model[0].model.float()  # shipped weights are fp16; train in fp32 (bf16 autocast does the fast part)
-        return model
-    from assistant.embedding.embedder import bundled_model_dir
+    else:
+        from assistant.embedding.embedder import bundled_model_dir
 
-    return CrossEncoder(str(bundled_model_dir()), num_labels=1, max_length=plan.max_length, device=device)
+        model = CrossEncoder(str(bundled_model_dir()), num_labels=1, max_length=plan.max_length, device=device)
+    if plan.layers:
+        truncate(model, plan.layers)
+    if plan.freeze_embeddings:
+        model[0].model.bert.embeddings.word_embeddings.requires_grad_(False)
+    return model
 
 
 def _texts(e: ReaderExample, plan: Plan) -> list[str]:
@@ -146,29 +162,43 @@ def batch_loss(model, batch: list[ReaderExample], plan: Plan, device: str):
     return encoded_loss(model, encode(model.tokenizer, batch, plan), plan, device)
 
 
-def encoded_loss(model, encoded, plan: Plan, device: str):
-    """``batch_loss`` of a batch already tokenized by ``encode``."""
+def encoded_loss(model, encoded, plan: Plan, device: str, teacher=None):
+    """``batch_loss`` of a batch already tokenized by ``encode``; with a ``teacher`` reader,
+    mixed with the divergence from its scores (``reader_student.distil_loss``)."""
     import torch
 
     inputs, valid, targets, pairs = encoded
-    with _autocast(device):
-        logits = model[0].model(**inputs.to(device)).logits.float().view(-1)
+    inputs, valid, targets = inputs.to(device), valid.to(device), targets.to(device)
+    if teacher is None:
+        return torch.nn.functional.cross_entropy(_score_rows(model, inputs, valid, plan, float("-inf")), targets), pairs
+    with torch.no_grad():
+        taught = _score_rows(teacher, inputs, valid, plan, MASKED)
+    return distil_loss(_score_rows(model, inputs, valid, plan, MASKED), taught, targets, plan.distill), pairs
+
+
+def _score_rows(model, inputs, valid, plan: Plan, masked: float):
+    """The reader's logits as one row per question: its candidates in their slots, ``masked``
+    in the slots it does not fill, and with ``plan.null`` a last column holding the logit 0."""
+    import torch
+
+    with _autocast(valid.device.type):
+        logits = model[0].model(**inputs).logits.float().view(-1)
     width = 1 + plan.negatives
-    scores = torch.full((len(valid), width + int(plan.null)), float("-inf"), device=device)
-    scores[:, :width][valid.to(device)] = logits
+    scores = torch.full((len(valid), width + int(plan.null)), masked, device=valid.device)
+    scores[:, :width][valid] = logits
     if plan.null:
         scores[:, width] = 0.0
-    return torch.nn.functional.cross_entropy(scores, targets.to(device)), pairs
+    return scores
 
 
-def _optimizer_step(model, optimizer, encoded, plan: Plan, device: str, lr: float) -> tuple[float, int]:
+def _optimizer_step(model, optimizer, encoded, plan: Plan, device: str, lr: float, teacher=None) -> tuple[float, int]:
     """One AdamW step at learning rate ``lr`` on a batch ``encode`` tokenized, gradients
     clipped at norm 1; returns (loss, pairs read)."""
     import torch
 
     for group in optimizer.param_groups:
         group["lr"] = lr
-    loss, pairs = encoded_loss(model, encoded, plan, device)
+    loss, pairs = encoded_loss(model, encoded, plan, device, teacher)
     optimizer.zero_grad()
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model[0].model.parameters(), 1.0)
@@ -289,7 +319,9 @@ def train(plan: Plan, work: Path, max_minutes: float, resume: bool, progress: bo
     work.mkdir(parents=True, exist_ok=True)
     training, validation = split(examples_for(plan, work, progress))
     model = new_model(plan, device)
-    optimizer = torch.optim.AdamW(model[0].model.parameters(), lr=plan.lr, weight_decay=0.01)
+    teacher = teacher_model(plan.teacher, plan.max_length, device) if plan.teacher else None
+    trained = [p for p in model[0].model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trained, lr=plan.lr, weight_decay=0.01)
     checkpoint = work / "checkpoint"
     done = load_checkpoint(checkpoint, model, optimizer, plan) if resume and checkpoint.is_dir() else Progress()
     total = int(len(training) * plan.epochs) // plan.batch_questions
@@ -308,7 +340,7 @@ def train(plan: Plan, work: Path, max_minutes: float, resume: bool, progress: bo
     while done.step < stop and (time.monotonic() - started) < max_minutes * 60:
         (at, encoded), upcoming = upcoming, batch_at(done.step + 1)
         lr = plan.lr * _schedule(done.step, total, warmup)
-        loss, pairs = _optimizer_step(model, optimizer, encoded.result(), plan, device, lr)
+        loss, pairs = _optimizer_step(model, optimizer, encoded.result(), plan, device, lr, teacher)
         done.step, done.position, done.pairs = done.step + 1, at + plan.batch_questions, done.pairs + pairs
         done.losses.append(round(loss, 4))
         bar.update(1)
@@ -333,7 +365,9 @@ def main(args) -> int:
     cases = any(is_cases(d) for d in data)
     plan = Plan(data=data, per_article=args.per_article, negatives=args.negatives,
                 batch_questions=args.batch_questions, max_length=args.max_length, lr=args.lr, epochs=args.epochs,
-                seed=args.seed, init=args.init or "", data_root=args.data_root if cases else "", null=cases)
+                seed=args.seed, init=args.init or "", data_root=args.data_root if cases else "", null=cases,
+                layers=args.layers, teacher=args.teacher or "", distill=args.distill if args.teacher else 0.0,
+                freeze_embeddings=args.freeze_embeddings)
     if args.threads:
         torch.set_num_threads(args.threads)
     work = Path(args.work)

