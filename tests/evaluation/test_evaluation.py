@@ -62,25 +62,27 @@ def test_news_training_questions_never_use_an_article_the_news_suite_measures():
 
 
 def test_squad_unanswerable_training_questions_name_training_articles_only():
-    """eval/squad-unanswerable-train*.jsonl: 2,400 questions written to look answerable from 80
+    """eval/squad-unanswerable-train*.jsonl: 3,600 questions written to look answerable from 120
     SQuAD v1.1 training articles that do not answer them (SQuAD 2.0's kind), 40 articles a file;
     each names an article of the training file, which shares none with the SQuAD 2.0 articles
     that measure."""
     import json
 
-    files = [_news_cases(name) for name in ("squad-unanswerable-train.jsonl", "squad-unanswerable-train-2.jsonl")]
-    cases = files[0] + files[1]
-    assert [len(f) for f in files] == [1200, 1200] and not any(c.answerable for c in cases)
-    assert len({c.question.lower() for c in cases}) == 2400
+    names = ("squad-unanswerable-train.jsonl", "squad-unanswerable-train-2.jsonl", "squad-unanswerable-train-3.jsonl")
+    files = [_news_cases(name) for name in names]
+    cases = [c for f in files for c in f]
+    assert [len(f) for f in files] == [1200, 1200, 1200] and not any(c.answerable for c in cases)
+    assert len({c.question.lower() for c in cases}) == 3600
     assert {c.article.split("#")[0] for c in cases} == {"squad1.1-train/train-v1.1.json"}
     named = [{c.article.split("#", 1)[1] for c in f} for f in files]
-    assert [len(n) for n in named] == [40, 40] and not named[0] & named[1]
+    every = set().union(*named)
+    assert [len(n) for n in named] == [40, 40, 40] and len(every) == 120  # no article in two files
     train = DATA / "squad1.1-train" / "train-v1.1.json"
     if not train.is_file():
         pytest.skip("the SQuAD v1.1 training file is in ../shared/data")
     titles = {a["title"] for a in json.loads(train.read_text(encoding="utf-8"))["data"]}
-    assert named[0] | named[1] <= titles
-    assert not (named[0] | named[1]) & {a.title for a in load_squad(SQUAD)}
+    assert every <= titles
+    assert not every & {a.title for a in load_squad(SQUAD)}
 
 
 def test_cases_name_an_article_by_the_end_of_its_path(fake_settings, tmp_path):
