@@ -62,6 +62,8 @@ class Settings(BaseModel):
     # or name; it reads the ranker's top reader_top_n candidates of every question.
     reader: str = "bundled"
     reader_top_n: int = Field(10, ge=1, le=100)
+    # (question, sentence) logits the reader keeps (LRU; 0: none): a question asked again skips the reader.
+    reader_cache_size: int = Field(4096, ge=0)
     # Above this many sentences the dense index is approximate (IVF lists, see dense.py).
     approximate_above: int = Field(200_000, ge=1)
     # Where the index lives (store/location.py): "local" (index folder), "milvus:///abs/path/index.db"

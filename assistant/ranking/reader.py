@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -64,13 +65,46 @@ def shipped_weights() -> RerankWeights:
     return RerankWeights.from_json(path.read_text(encoding="utf-8")) if path.is_file() else RerankWeights()
 
 
-class LazyReader:
-    """Loads the reader behind a setting on first use (thread-safe) and scores pairs."""
+class ScoreCache:
+    """(question, sentence) -> the reader's logit, the least recently used forgotten past ``size``
+    pairs (None: never). The logits are the reader's own, so a cached answer is the same answer.
 
-    def __init__(self, setting: str):
+    Example:
+        >>> cache = ScoreCache(2)
+        >>> cache.scores("q", ["a", "b", "a"], lambda q, s: np.array([float(len(x)) for x in s])).tolist()
+        [1.0, 1.0, 1.0]
+    """
+
+    def __init__(self, size: int | None):
+        self._size, self._seen, self._lock = size, OrderedDict(), threading.Lock()
+
+    def scores(self, question: str, sentences: list[str], compute) -> np.ndarray:
+        """The logits of ``sentences``, calling ``compute(question, missing)`` once for those not cached."""
+        with self._lock:
+            known = {s: self._seen[(question, s)] for s in sentences if (question, s) in self._seen}
+            for s in known:
+                self._seen.move_to_end((question, s))
+        missing = [s for s in dict.fromkeys(sentences) if s not in known]
+        if missing:
+            fresh = dict(zip(missing, (float(v) for v in compute(question, missing))))
+            known.update(fresh)
+            with self._lock:
+                self._seen.update({(question, s): v for s, v in fresh.items()})
+                while self._size is not None and len(self._seen) > self._size:
+                    self._seen.popitem(last=False)
+        return np.array([known[s] for s in sentences], dtype=np.float32)
+
+
+class LazyReader:
+    """Loads the reader behind a setting on first use (thread-safe) and scores pairs; the last
+    ``cache_size`` (question, sentence) logits are kept, so a question asked again (a popular one
+    in the chat) skips the reader, its costly part."""
+
+    def __init__(self, setting: str, cache_size: int = 0):
         self.setting = setting
         self._model = None
         self._lock = threading.Lock()
+        self._cache = ScoreCache(cache_size) if cache_size else None
 
     def scores(self, question: str, sentences: list[str]) -> np.ndarray:
         """One logit per sentence, higher when it answers ``question``."""
@@ -78,7 +112,9 @@ class LazyReader:
             with self._lock:
                 if self._model is None:
                     self._model = _load(self.setting)
-        return np.asarray(self._model.scores(question, sentences), dtype=np.float32)
+        if self._cache is None:
+            return np.asarray(self._model.scores(question, sentences), dtype=np.float32)
+        return self._cache.scores(question, sentences, self._model.scores)
 
 
 class _CrossEncoderReader:
@@ -131,16 +167,13 @@ class CachedReader:
     asks each question several times (methods, folds), and the reader is the costly part."""
 
     def __init__(self, reader):
-        self._reader, self._seen = reader, {}
+        self._reader, self._cache = reader, ScoreCache(None)
 
     def scores(self, question: str, sentences: list[str]) -> np.ndarray:
-        missing = [s for s in dict.fromkeys(sentences) if (question, s) not in self._seen]
-        if missing:
-            logits = self._reader.scores(question, missing)
-            self._seen.update({(question, s): float(v) for s, v in zip(missing, logits)})
-        return np.array([self._seen[(question, s)] for s in sentences], dtype=np.float32)
+        return self._cache.scores(question, sentences, self._reader.scores)
 
 
 def reader_for(settings) -> LazyReader | None:
-    """The reader ``settings.reader`` names, loaded lazily, or None for ``none``."""
-    return None if settings.reader == NONE else LazyReader(settings.reader)
+    """The reader ``settings.reader`` names, loaded lazily, with a cache of ``settings.reader_cache_size``
+    logits, or None for ``none``."""
+    return None if settings.reader == NONE else LazyReader(settings.reader, settings.reader_cache_size)
