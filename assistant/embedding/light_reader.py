@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.embedding.embedder import bf16_autocast
+from assistant.embedding.runtime import bf16_autocast
 from assistant.embedding.light_encoder import SINGLE_THREAD_TOKENS, LightEncoder, _chunks, _layer_norm
 
 # Token slots (pairs x longest) per torch batch: batching pairs of similar length wastes less on

@@ -102,7 +102,7 @@ def _autocast(device: str):
 
     if device == "cuda":
         return torch.autocast("cuda", dtype=torch.bfloat16)
-    from assistant.embedding.embedder import bf16_autocast
+    from assistant.embedding.runtime import bf16_autocast
 
     return bf16_autocast(True)
 
@@ -116,7 +116,7 @@ def new_model(plan: Plan, device: str):
         model = CrossEncoder(plan.init, num_labels=1, max_length=plan.max_length, device=device)
         model[0].model.float()  # shipped weights are fp16; train in fp32 (bf16 autocast does the fast part)
     else:
-        from assistant.embedding.embedder import bundled_model_dir
+        from assistant.embedding.runtime import bundled_model_dir
 
         model = CrossEncoder(str(bundled_model_dir()), num_labels=1, max_length=plan.max_length, device=device)
     if plan.layers:

@@ -77,3 +77,46 @@ def test_a_student_trains_from_a_teacher_and_exports_a_smaller_reader(tmp_path):
     light = LightReader(out, backend="numpy").scores(*pairs)
     heavy = CrossEncoder(str(out)).predict([(pairs[0], s) for s in pairs[1]], activation_fn=torch.nn.Identity())
     assert np.allclose(light, heavy, atol=1e-4)
+
+
+BLOCKED = '''
+import importlib.abc, sys
+class Blocked(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] in {"pydantic", "faiss", "bm25s", "gradio", "pymilvus"}:
+            raise ImportError("not installed here: " + name)
+sys.meta_path.insert(0, Blocked())
+from assistant.cli import main
+sys.exit(main(sys.argv[1:]))
+'''
+
+
+@pytest.mark.slow
+def test_training_from_cached_examples_needs_no_pydantic_faiss_bm25_or_gradio(tmp_path):
+    """A machine sent the example caches (a GPU one) has torch and sentence-transformers but not
+    the ask-time stack: ``assistant train reader`` runs there, the source file absent too."""
+    pytest.importorskip("torch")
+    if not TRAIN.is_file():
+        pytest.skip("the SQuAD v1.1 training file is in ../shared/data")
+    import subprocess
+    import sys
+
+    from assistant.training.reader import Plan
+    from assistant.training.reader_sources import source_examples
+    from tests.conftest import ROOT
+
+    _tiny_squad(tmp_path / "tiny.json")
+    plan = Plan(data=str(tmp_path / "tiny.json"), per_article=5, negatives=2)
+    header, _ = source_examples(plan, plan.data[0], tmp_path / "w", progress=False)  # built here, with retrieval
+    (tmp_path / "tiny.json").unlink()
+    args = ["train", "reader", "--data", plan.data[0], "--per-article", "5", "--negatives", "2", "--max-length", "48",
+            "--batch-questions", "2", "--max-steps", "2", "--threads", "1", "--validate", "4", "--quiet",
+            "--layers", "3", "--freeze-embeddings", "--work", str(tmp_path / "w"), "--out", str(tmp_path / "out")]
+    done = subprocess.run([sys.executable, "-c", BLOCKED, *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    provenance = json.loads((tmp_path / "out" / "provenance.json").read_text())
+    assert provenance["steps"] == 2 and provenance["data"][0]["sha256"] == header["sha256"]
+    blocked = subprocess.run([sys.executable, "-c", BLOCKED, "ask", "Who?"], cwd=ROOT, capture_output=True,
+                             text=True, timeout=600)
+    assert blocked.returncode != 0 and "not installed here" in blocked.stderr  # the block is real
