@@ -2,7 +2,7 @@
 
 For each corpus (``seed``: corpus/; ``bbc``: the 2,225 BBC articles) it reports
 index build time and sentences/s, warm ``ask`` latency (median and p95 over
-repeated runs, query cache cleared before every ask), where one warm ask spends
+repeated runs, the query and reader caches cleared before every ask), where one warm ask spends
 its time, the time to add one new article to the built index, a fresh
 ``assistant ask`` process from start to printed answer (cold start), and the
 peak resident memory of a process that loads the index and answers questions.
@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from assistant.bench.common import bbc_questions, child_env, measure, peak_rss_mb, spread
+from assistant.bench.common import bbc_questions, child_env, clear_caches, measure, peak_rss_mb, spread
 from assistant.evaluation import metrics as m
 from assistant.evaluation.datasets import SeedCase, load_jsonl
 
@@ -42,8 +42,7 @@ def stage_times(bot, questions: list[str]) -> dict[str, float]:
     snapshot, engine = bot.snapshot, bot.engine
     params = engine.params_for(None)
     for q in questions:
-        if hasattr(bot.embedder, "clear_cache"):
-            bot.embedder.clear_cache()
+        clear_caches(bot)
         marks = [time.perf_counter()]
         query = p.make_query(snapshot, bot.embedder, bot.clean(q))
         marks.append(time.perf_counter())

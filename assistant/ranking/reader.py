@@ -94,6 +94,10 @@ class ScoreCache:
                     self._seen.popitem(last=False)
         return np.array([known[s] for s in sentences], dtype=np.float32)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._seen.clear()
+
 
 class LazyReader:
     """Loads the reader behind a setting on first use (thread-safe) and scores pairs; the last
@@ -115,6 +119,11 @@ class LazyReader:
         if self._cache is None:
             return np.asarray(self._model.scores(question, sentences), dtype=np.float32)
         return self._cache.scores(question, sentences, self._model.scores)
+
+    def clear_cache(self) -> None:
+        """Forget the cached logits (the benchmark times the reader itself, not the cache)."""
+        if self._cache is not None:
+            self._cache.clear()
 
 
 class _CrossEncoderReader:

@@ -71,3 +71,18 @@ def test_the_bundled_reader_gives_the_same_logits_with_and_without_its_cache():
     fresh = plain.scores(question, sentences)
     np.testing.assert_allclose(cached.scores(question, sentences), fresh, rtol=0, atol=1e-6)
     np.testing.assert_allclose(cached.scores(question, sentences[::-1]), fresh[::-1], rtol=0, atol=1e-6)
+
+
+def test_the_benchmark_empties_the_readers_cache_so_a_repeated_question_is_read_again():
+    """``assistant bench`` times the reader itself: ``clear_caches`` makes the next ask read again."""
+    from assistant.bench.common import clear_caches
+
+    reader, lazy = Counting(), LazyReader("bundled", cache_size=16)
+    lazy._model = type("Model", (), {"scores": staticmethod(reader)})()  # the stand-in instead of the file
+    bot = type("Bot", (), {"embedder": None, "engine": type("Engine", (), {"reader": lazy})()})()
+    lazy.scores("Who?", ["a", "b"])
+    lazy.scores("Who?", ["a", "b"])
+    assert reader.read == 2
+    clear_caches(bot)
+    lazy.scores("Who?", ["a", "b"])
+    assert reader.read == 4
