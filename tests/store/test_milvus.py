@@ -141,7 +141,7 @@ def _cli(*args, env_extra=None, timeout=300):
 
 
 @pytest.mark.slow
-def test_a_second_process_serves_the_store_with_no_corpus(lite):
+def test_a_second_process_serves_the_store_with_no_corpus(lite, tmp_path):
     built = _cli("index", "build", "--corpus", str(CORPUS), "--store", lite, "--quiet")
     assert built.returncode == 0, built.stderr
     assert _cli("index", "verify", "--store", lite).returncode == 0
@@ -152,7 +152,9 @@ def test_a_second_process_serves_the_store_with_no_corpus(lite):
     assert json.loads(_cli("index", "info", "--store", lite).stdout)["generation"] == info["generation"]  # unchanged
     asked = _cli("ask", QUESTION, "--store", lite, "--json")  # no --corpus: the store as it is
     assert asked.returncode == 0, asked.stderr
-    local = _cli("ask", QUESTION, "--corpus", str(CORPUS), "--index", "", "--json")
+    # the local reference index goes to tmp_path: "--index ''" meant the working directory, which
+    # left an index at the repository's root (committed by accident in f1c9cc4)
+    local = _cli("ask", QUESTION, "--corpus", str(CORPUS), "--index", str(tmp_path / "local"), "--json")
     answer, reference = json.loads(asked.stdout), json.loads(local.stdout)
     scores = [q.pop("score") for q in answer["quotes"]], [q.pop("score") for q in reference["quotes"]]
     assert answer["quotes"] and answer == reference  # the same quotes, spans, speakers and confidence
