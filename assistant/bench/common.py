@@ -38,9 +38,8 @@ def clear_caches(bot) -> None:
     """Empty the query-vector cache and the reader's logit cache, so a repeated question is timed in full."""
     if hasattr(bot.embedder, "clear_cache"):
         bot.embedder.clear_cache()
-    reader = getattr(getattr(bot, "engine", None), "reader", None)
-    if reader is not None and hasattr(reader, "clear_cache"):
-        reader.clear_cache()
+    if bot.engine.reader is not None:
+        bot.engine.reader.clear_cache()
 
 
 def measure(bot, questions: list[str], runs: int) -> dict:

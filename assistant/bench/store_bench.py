@@ -48,7 +48,7 @@ def uncached(bot) -> object:
     """``bot`` whose Milvus view forgets its fetched rows, vectors and articles before each ask."""
     class Forgetful:
         def __init__(self, inner):
-            self.inner, self.embedder = inner, inner.embedder
+            self.inner, self.embedder, self.engine = inner, inner.embedder, inner.engine  # engine: its reader's cache
 
         def ask(self, question):
             self.inner.snapshot.clear_caches()
