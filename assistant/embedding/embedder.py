@@ -25,7 +25,7 @@ from typing import Protocol
 import numpy as np
 
 from assistant.checksum import file_sha256
-from assistant.embedding.runtime import bf16_autocast, bundled_model_dir  # noqa: F401 (also imported from here)
+from assistant.embedding.runtime import bf16_autocast, bundled_model_dir  # other modules import these from here too
 from assistant.embedding.adapter import NONE, SHIPPED, Adapter, load_adapter
 from assistant.errors import ModelMissingError
 from assistant.settings import BUNDLED_MODEL, BUNDLED_MODEL_SHA256

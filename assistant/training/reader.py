@@ -30,7 +30,7 @@ import random
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +38,7 @@ import numpy as np
 from assistant.training.reader_data import ReaderExample
 from assistant.training.reader_export import export
 from assistant.training.reader_sources import data_record, examples_for, is_cases, source_examples, split
-from assistant.training.reader_student import MASKED, distil_loss, teacher_model, truncate
+from assistant.training.reader_student import MASKED, as_teacher, distil_loss, truncate
 
 log = logging.getLogger(__name__)
 DEFAULT_DATA = Path("../shared/data/squad1.1-train/train-v1.1.json")
@@ -124,6 +124,14 @@ def new_model(plan: Plan, device: str):
     if plan.freeze_embeddings:
         model[0].model.bert.embeddings.word_embeddings.requires_grad_(False)
     return model
+
+
+def _teacher(plan: Plan, device: str):
+    """``plan.teacher`` loaded as any starting reader is, whole (none of the student's cuts or
+    freezes), then frozen; None without one."""
+    if not plan.teacher:
+        return None
+    return as_teacher(new_model(replace(plan, init=plan.teacher, layers=0, freeze_embeddings=False), device))
 
 
 def _texts(e: ReaderExample, plan: Plan) -> list[str]:
@@ -319,7 +327,7 @@ def train(plan: Plan, work: Path, max_minutes: float, resume: bool, progress: bo
     work.mkdir(parents=True, exist_ok=True)
     training, validation = split(examples_for(plan, work, progress))
     model = new_model(plan, device)
-    teacher = teacher_model(plan.teacher, plan.max_length, device) if plan.teacher else None
+    teacher = _teacher(plan, device)
     trained = [p for p in model[0].model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trained, lr=plan.lr, weight_decay=0.01)
     checkpoint = work / "checkpoint"

@@ -45,13 +45,11 @@ def truncate(model, keep: int) -> list[int]:
     return chosen
 
 
-def teacher_model(path: str, max_length: int, device: str):
-    """The teacher: a saved CrossEncoder, frozen, in eval mode (no dropout)."""
-    from sentence_transformers import CrossEncoder
-
-    teacher = CrossEncoder(path, num_labels=1, max_length=max_length, device=device)
-    teacher[0].model.float().eval().requires_grad_(False)
-    return teacher
+def as_teacher(model):
+    """A reader loaded as ``reader.new_model`` loads one, made a teacher: frozen, in eval mode
+    (no dropout)."""
+    model[0].model.eval().requires_grad_(False)
+    return model
 
 
 def distil_loss(student, teacher, targets, distill: float):

@@ -65,8 +65,8 @@ def test_a_student_trains_from_a_teacher_and_exports_a_smaller_reader(tmp_path):
     assert not any(k.startswith("bert.encoder.layer.2.") for k in kept)
     words = "bert.embeddings.word_embeddings.weight"  # frozen: exactly the starting reader's
     assert torch.equal(kept[words], full[words])
-    second, third = kept["bert.encoder.layer.1.output.dense.weight"], full["bert.encoder.layer.5.output.dense.weight"]
-    assert torch.allclose(second, third, atol=1e-3) and not torch.equal(second, third)  # layer 5, trained 2 steps
+    kept_1, full_5 = kept["bert.encoder.layer.1.output.dense.weight"], full["bert.encoder.layer.5.output.dense.weight"]
+    assert torch.allclose(kept_1, full_5, atol=1e-3) and not torch.equal(kept_1, full_5)  # layer 5, trained 2 steps
     out = export(student, plan, done, total, {"questions": 0}, tmp_path / "student", "assistant train reader",
                  data_record(plan, tmp_path / "w"))
     assert json.loads((out / "config.json").read_text())["num_hidden_layers"] == 2
