@@ -120,8 +120,14 @@ def cmd_bench(args) -> int:
 
 
 def cmd_train(args) -> int:
+    if args.what == "answerability":
+        from assistant.training import answerability
+
+        print(answerability.summary_line(*answerability.main(args)))
+        return 0
     from assistant.training import reader
 
+    args.out = args.out or "assistant/data/reader"
     return reader.main(args)
 
 
@@ -247,15 +253,18 @@ def _add_serving(sub) -> None:
 
 
 def _add_train(sub) -> None:
-    train = sub.add_parser("train", help="train a model the project ships (the reader)")
-    train.add_argument("what", choices=["reader"])
+    train = sub.add_parser("train", help="train a model the project ships: the reader, or the reader's "
+                           "answerability model (fitted on news questions through the shipped reader)")
+    train.add_argument("what", choices=["reader", "answerability"])
     train.add_argument("--data", action="append",
-                       help="SQuAD v1.1 training JSON (default ../shared/data/squad1.1-train/train-v1.1.json), or "
-                            "labelled questions (.jsonl, e.g. eval/news-train.jsonl: unanswerable ones train a "
-                            "'none of these' option); repeat to mix sources (one named twice counts twice)")
+                       help="reader: SQuAD v1.1 training JSON (default ../shared/data/squad1.1-train/train-v1.1.json), "
+                            "or labelled questions (.jsonl, e.g. eval/news-train.jsonl: unanswerable ones train a "
+                            "'none of these' option); repeat to mix sources (one named twice counts twice). "
+                            "answerability: labelled questions (default the three eval/news-train*.jsonl)")
     train.add_argument("--data-root", default="../shared/data",
                        help="with --data FILE.jsonl: the folder its articles' bbc/ paths are under")
-    train.add_argument("--out", default="assistant/data/reader", help="where the trained reader is written")
+    train.add_argument("--out", help="where the trained model is written (default assistant/data/reader, or "
+                                     "assistant/data/answerability-reader.json)")
     train.add_argument("--work", default=".reader-work", help="examples cache and checkpoint folder")
     train.add_argument("--max-minutes", type=float, default=60.0, help="stop (with a checkpoint) after this long")
     train.add_argument("--resume", action="store_true", help="continue from the checkpoint in --work")

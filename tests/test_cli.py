@@ -81,6 +81,7 @@ def test_eval_cases_writes_its_own_report_with_valid_json(tmp_path, corpus_copy)
     assert summary["questions"] == 1
     assert summary["auroc_answerable_vs_unanswerable"] is None  # one class: nothing to rank
     assert (folder / "report.md").is_file() and (folder / "accuracy_coverage.png").is_file()
+    assert (folder / "reliability.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_eval_news_indexes_the_articles_its_questions_name(tmp_path):

@@ -63,6 +63,20 @@ def precision_recall_f1(predicted: list[bool], actual: list[bool]) -> tuple[floa
     return precision, recall, f1
 
 
+def rejection_at_found(found: list[float], rejected: list[float], share: float) -> float:
+    """The share of ``rejected`` scores below the highest threshold that keeps at least
+    ``share`` of the ``found`` scores at or above it: a point of the curve, whatever
+    threshold ships (the issue's "off-article rejected while 90% are found").
+
+    Example: ``rejection_at_found([0.9, 0.8, 0.7, 0.2], [0.1, 0.5, 0.75], 0.75)`` -> 2/3
+    (the threshold 0.7 keeps three of four found; 0.1 and 0.5 fall below it).
+    """
+    if not found or not rejected:
+        return float("nan")
+    threshold = sorted(found, reverse=True)[math.ceil(share * len(found) - 1e-9) - 1]
+    return sum(r < threshold for r in rejected) / len(rejected)
+
+
 def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile (q in [0, 100])."""
     if not values:

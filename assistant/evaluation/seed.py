@@ -16,7 +16,7 @@ from assistant.api import Assistant
 from assistant.errors import DatasetError
 from assistant.evaluation import metrics as m
 from assistant.evaluation.datasets import SeedCase, load_jsonl
-from assistant.evaluation.plots import accuracy_coverage
+from assistant.evaluation.plots import accuracy_coverage, reliability
 
 
 def _names(case_article: str, article) -> bool:
@@ -99,4 +99,5 @@ def run_seed(path: str, bot: Assistant) -> dict:
         "latency_median_ms": m.median([r["ms"] for r in rows]),
         "latency_p95_ms": m.percentile([r["ms"] for r in rows], 95),
         "accuracy_coverage": accuracy_coverage([r["confidence"] for r in rows], correct),
+        "reliability": reliability([r["confidence"] for r in rows], correct),
     }}

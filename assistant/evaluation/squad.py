@@ -21,6 +21,7 @@ from assistant.evaluation.plots import accuracy_coverage, reliability
 from assistant.evaluation.seed import verbatim
 from assistant.ingest.files import article_from_text
 from assistant.ranking import pipeline as p
+from assistant.ranking.answerability import ALL_FEATURES, shipped_model
 from assistant.ranking.candidates import METHODS
 from assistant.ranking.reader import CachedReader, RerankWeights, reader_for
 from assistant.settings import BUNDLED_MODEL, Settings
@@ -280,30 +281,59 @@ def summarise_squad(result: dict) -> dict:
         }
     table["hybrid"]["quote_hit@1"] = m.hit_at([r["quote_rank"] for r in answerable], 1)
     table["hybrid"]["median_quote_chars"] = m.median([r["quote_chars"] for r in rows])
-    feats = result["features"]
-    unseen = result.get("unseen_off", [])
-    probs, thresholds, unseen_rejected = cross_validate(feats, len(result["articles"]), unseen)
-    own = [(p, t, f) for p, t, f in zip(probs, thresholds, feats) if not f[3]]
-    off = [(p, t) for p, t, f in zip(probs, thresholds, feats) if f[3]]
-    ans_flags = [r["answerable"] for r in rows]
-    abst = {
-        "auroc_answerable_vs_unanswerable": m.auroc([p for p, _, _ in own], [int(a) for a in ans_flags]),
-        "auroc_raw_top_cosine": m.auroc([f[1][0] for f in feats if not f[3]], [int(a) for a in ans_flags]),
-        "auroc_raw_top_reader": m.auroc([f[1][5] for f in feats if not f[3]], [int(a) for a in ans_flags])
-        if feats and len(feats[0][1]) > 5 else float("nan"),
-        "found_rate_own_answerable": float(np.mean([p >= t for (p, t, _), a in zip(own, ans_flags) if a])),
-        "not_found_rate_own_unanswerable": float(np.mean([p < t for (p, t, _), a in zip(own, ans_flags) if not a])),
-        "off_article_rejection": float(np.mean([p < t for p, t in off])) if off else float("nan"),
-        "off_article_rejection_unanswerable_probes": float(np.mean(unseen_rejected)) if unseen else float("nan"),
-    }
-    predicted = [p >= t for p, t, _ in own]
-    correct = [bool(f[2]) for _, _, f in own]
-    abst["found_precision"], abst["found_recall"], abst["found_f1"] = m.precision_recall_f1(predicted, correct)
+    abst, own, correct = abstention(result)
     checks = [r[f"{method}_verbatim"] for r in rows for method in table]
     return {"methods": table, "abstention": abst, "questions": len(rows), "answerable": len(answerable),
             "verbatim_rate": float(np.mean(checks)) if checks else float("nan"),
-            "accuracy_coverage": accuracy_coverage([p for p, _, _ in own], correct),
-            "reliability": reliability([p for p, _, _ in own], correct),
+            "accuracy_coverage": accuracy_coverage(own, correct),
+            "reliability": reliability(own, correct),
             **({"rerank_sweep": result["rerank_sweep"]} if result.get("rerank_sweep") else {})}
 
 
+
+
+def abstention(result: dict) -> tuple[dict, list[float], list[bool]]:
+    """The abstention figures, the own questions' probabilities and whether each one's top
+    quote answers. The reader's answerability model is fitted on news questions, never on
+    these articles, so it is scored as it ships; the retrieval model is fitted on these
+    articles, so it is scored leave-one-article-out. The reader's run also reports that
+    method (fitted here, cross-validated) under ``squad_fitted``, for comparison."""
+    feats, unseen = result["features"], result.get("unseen_off", [])
+    shipped = bool(feats) and len(feats[0][1]) == len(ALL_FEATURES)
+    if shipped:
+        model = shipped_model(with_reader=True)
+        probs = model.probabilities(np.array([f[1] for f in feats])).tolist()
+        thresholds = [model.threshold] * len(feats)
+        unseen_rejected = (model.probabilities(np.array([f for _, f in unseen])) < model.threshold).tolist() \
+            if unseen else []
+    else:
+        probs, thresholds, unseen_rejected = cross_validate(feats, len(result["articles"]), unseen)
+    abst = _abstention_figures(feats, probs, thresholds, unseen_rejected)
+    if shipped:
+        abst["squad_fitted"] = {k: v for k, v in _abstention_figures(
+            feats, *cross_validate(feats, len(result["articles"]), unseen)).items() if not k.startswith("found_")}
+    own = [(p, f) for p, f in zip(probs, feats) if not f[3]]
+    return abst, [p for p, _ in own], [bool(f[2]) for _, f in own]
+
+
+def _abstention_figures(feats: list, probs: list[float], thresholds: list[float], unseen_rejected: list[bool]) -> dict:
+    own = [(p, t, f) for p, t, f in zip(probs, thresholds, feats) if not f[3]]
+    off = [(p, t) for p, t, f in zip(probs, thresholds, feats) if f[3]]
+    answerable = [bool(f[4]) for _, _, f in own]
+    abst = {
+        "auroc_answerable_vs_unanswerable": m.auroc([p for p, _, _ in own], [int(a) for a in answerable]),
+        "auroc_raw_top_cosine": m.auroc([f[1][0] for _, _, f in own], [int(a) for a in answerable]),
+        "auroc_raw_top_reader": m.auroc([f[1][5] for _, _, f in own], [int(a) for a in answerable])
+        if own and len(own[0][2][1]) > 5 else float("nan"),
+        "found_rate_own_answerable": float(np.mean([p >= t for (p, t, _), a in zip(own, answerable) if a])),
+        "not_found_rate_own_unanswerable": float(np.mean([p < t for (p, t, _), a in zip(own, answerable) if not a])),
+        "off_article_rejection": float(np.mean([p < t for p, t in off])) if off else float("nan"),
+        "off_article_rejection_at_90_found": m.rejection_at_found([p for (p, _, _), a in zip(own, answerable) if a],
+                                                                  [p for p, _ in off], 0.90),
+        "off_article_rejection_unanswerable_probes":
+            float(np.mean(unseen_rejected)) if unseen_rejected else float("nan"),
+    }
+    predicted = [p >= t for p, t, _ in own]
+    abst["found_precision"], abst["found_recall"], abst["found_f1"] = m.precision_recall_f1(
+        predicted, [bool(f[2]) for _, _, f in own])
+    return abst

@@ -35,7 +35,9 @@ def _squad_body(summary: dict, cols: list[str]) -> str:
            + markdown_table({f"N={n}": v for n, v in summary["rerank_sweep"].items()}, ["hit@1", "hit@3"])]
           if summary.get("rerank_sweep") else []),
         f"Verbatim rate over every returned quote: {summary['verbatim_rate']:.3f}",
-        "Abstention (leave-one-article-out):",
+        ("Abstention: the reader's answerability model as it ships (fitted on BBC training questions, none of "
+         "these articles); squad_fitted: the same features fitted on these articles, leave-one-article-out, "
+         "for comparison:" if "squad_fitted" in summary["abstention"] else "Abstention (leave-one-article-out):"),
         "```json\n" + json.dumps(finite(summary["abstention"]), indent=2) + "\n```",
         "![hit@k by method](hit_by_method.png)\n\n![accuracy vs coverage](accuracy_coverage.png)\n\n"
         "![reliability: predicted vs observed](reliability.png)",
@@ -67,11 +69,14 @@ def _news(args, settings) -> tuple[dict, str, dict]:
 
 
 def _cases_report(suite: str, result: dict) -> tuple[dict, str, dict]:
-    """A labelled-questions run's report body (its summary) and its accuracy-coverage plot."""
-    shown = {k: v for k, v in result["summary"].items() if k != "accuracy_coverage"}
-    body = "```json\n" + json.dumps(finite(shown), indent=2) + "\n```\n\n![accuracy vs coverage](accuracy_coverage.png)"
+    """A labelled-questions run's report body (its summary), its accuracy-coverage plot and
+    its reliability plot (the confidence shown against how often the first quote answers)."""
+    shown = {k: v for k, v in result["summary"].items() if k not in ("accuracy_coverage", "reliability")}
+    body = ("```json\n" + json.dumps(finite(shown), indent=2) + "\n```\n\n"
+            "![accuracy vs coverage](accuracy_coverage.png)\n\n![reliability: predicted vs observed](reliability.png)")
     plots = {"accuracy_coverage.png":
-             lambda path: plot_coverage({suite: result["summary"]["accuracy_coverage"]}, path)}
+             lambda path: plot_coverage({suite: result["summary"]["accuracy_coverage"]}, path),
+             "reliability.png": lambda path: plot_reliability(result["summary"]["reliability"], path)}
     return result, body, plots
 
 
@@ -113,7 +118,8 @@ def _squad(args, settings) -> tuple[dict, str, dict]:
     cols = ["hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10", "latency_median_ms", "latency_p95_ms"]
     plots = {"hit_by_method.png": lambda path: plot_hits(summary["methods"], path),
              "accuracy_coverage.png": lambda path: plot_coverage(
-                 {"shipped (leave-one-article-out)": summary["accuracy_coverage"]}, path),
+                 {"shipped" if "squad_fitted" in summary["abstention"] else "shipped (leave-one-article-out)":
+                  summary["accuracy_coverage"]}, path),
              "reliability.png": lambda path: plot_reliability(summary["reliability"], path)}
     return {"rows": raw["rows"], "summary": summary}, _squad_body(summary, cols), plots
 

@@ -1,11 +1,17 @@
 """A calibrated probability that the best quote answers the question.
 
-Features come from retrieval only: the top sentence's cosine similarity, how
-much of the question's rare vocabulary (IDF-weighted stemmed terms) the top
-sentence and its paragraph neighbours contain, and the margin to the runner-up.
-A logistic regression over them, fitted on SQuAD 2.0 with leave-one-article-out
-cross-validation (``assistant eval --suite squad2 --fit``), gives the
-probability; its coefficients and the operating threshold ship as JSON.
+Two models ship as JSON (coefficients and operating threshold), each a logistic
+regression. Without a reader (``answerability.json``) its features come from
+retrieval only: the top sentence's cosine similarity, how much of the question's
+rare vocabulary (IDF-weighted stemmed terms) the top sentence and its paragraph
+neighbours contain, and the margin to the runner-up; it is fitted on SQuAD 2.0
+(``assistant eval --suite squad2 --refit``, cross-validated leave-one-article-out).
+With the reader (``answerability-reader.json``) the reader's logits join them, and
+the probability is a product: that the question is about the article at all (the
+``gate``, learned from questions asked of the wrong article) times that the first
+quote answers it (learned from questions about their own article). Both are fitted
+on BBC news questions written for training (``assistant train answerability``), so
+SQuAD 2.0, the news suite and the seed all measure it held out.
 
 Example:
     >>> model = AnswerabilityModel(weights=[1.0, 0.0, 0.0, 0.0, 0.0], bias=0.0, threshold=0.5)
@@ -31,12 +37,18 @@ ALL_FEATURES = FEATURES + READER_FEATURES
 
 @dataclass(frozen=True)
 class AnswerabilityModel:
+    """A logistic regression over a features row; with a ``gate`` (the reader's model), the
+    probability is the gate's (that the question is about the article at all) times its own
+    (that the first quote answers, for a question about the article)."""
+
     weights: list[float]
     bias: float
     threshold: float
     mean: list[float] | None = None
     scale: list[float] | None = None
     features: tuple[str, ...] = FEATURES
+    fitted_on: dict | None = None  # what it was fitted on, recorded by `assistant train answerability`
+    gate: "AnswerabilityModel | None" = None
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
         """One probability per row of ``ALL_FEATURES`` values (a model of the retrieval
@@ -49,25 +61,37 @@ class AnswerabilityModel:
         # Row-wise sums, not a matrix product: BLAS may round a batch and a single
         # row differently, and fitted and asked probabilities must agree exactly.
         z = self.bias + (x * np.asarray(self.weights, dtype=np.float64)).sum(axis=1)
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -60.0, 60.0)))
+        p = 1.0 / (1.0 + np.exp(-np.clip(z, -60.0, 60.0)))
+        return p * self.gate.probabilities(rows) if self.gate is not None else p
 
     def probability(self, features: list[float]) -> float:
         """``probabilities`` of one row: answering and fitting share one computation,
         so a threshold set on fitted probabilities holds for asked ones."""
         return float(self.probabilities(np.asarray([features]))[0])
 
+    def to_dict(self) -> dict:
+        extra = {"fitted_on": self.fitted_on} if self.fitted_on else {}
+        if self.gate is not None:
+            extra["gate"] = self.gate.to_dict()
+        return {"features": list(self.features), "weights": self.weights, "bias": self.bias,
+                "threshold": self.threshold, "mean": self.mean, "scale": self.scale, **extra}
+
     def to_json(self) -> str:
-        return json.dumps({"features": list(self.features), "weights": self.weights, "bias": self.bias,
-                           "threshold": self.threshold, "mean": self.mean, "scale": self.scale}, indent=2)
+        return json.dumps(self.to_dict(), indent=2)
 
     @classmethod
-    def from_json(cls, raw: str) -> "AnswerabilityModel":
-        data = json.loads(raw)
+    def from_dict(cls, data: dict) -> "AnswerabilityModel":
         names = tuple(data.get("features") or ())
         if names not in (FEATURES, ALL_FEATURES) or len(data["weights"]) != len(names):
             raise ValueError(f"answerability model features {list(names)}: expected {list(FEATURES)} "
                              f"or {list(ALL_FEATURES)}, one weight each")
-        return cls(data["weights"], data["bias"], data["threshold"], data.get("mean"), data.get("scale"), names)
+        gate = cls.from_dict(data["gate"]) if data.get("gate") else None
+        return cls(data["weights"], data["bias"], data["threshold"], data.get("mean"), data.get("scale"), names,
+                   data.get("fitted_on"), gate)
+
+    @classmethod
+    def from_json(cls, raw: str) -> "AnswerabilityModel":
+        return cls.from_dict(json.loads(raw))
 
 
 SHIPPED = "data/answerability.json"  # retrieval features only: the path with ASSISTANT_READER=none

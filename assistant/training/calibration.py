@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.ranking.answerability import ALL_FEATURES, FEATURES, SHIPPED, SHIPPED_WITH_READER, AnswerabilityModel
+from assistant.ranking.answerability import ALL_FEATURES, FEATURES, SHIPPED, AnswerabilityModel
 from assistant.ranking.ranker import Ranker
 
 
@@ -60,10 +60,11 @@ Feature = tuple[int, list[float], bool, bool, bool]  # article, features, answer
 FOUND_TARGET, REJECT_TARGET = 0.90, 0.95  # the shipped operating point's two targets
 
 
-def balanced_threshold(own: np.ndarray, off: np.ndarray) -> float:
-    """The threshold whose smaller slack to the two targets is largest: the share
-    of ``own`` (answerable questions' probabilities) at or above it minus 0.90,
-    and the share of ``off`` (other articles' questions) below it minus 0.95.
+def balanced_threshold(own: np.ndarray, off: np.ndarray,
+                       targets: tuple[float, float] = (FOUND_TARGET, REJECT_TARGET)) -> float:
+    """The threshold whose smaller slack to the two ``targets`` is largest: the share
+    of ``own`` (answerable questions' probabilities) at or above it minus the first
+    (0.90), and the share of ``off`` (other articles' questions) below it minus the second (0.95).
     Neither target is favoured, so a threshold set on some articles keeps a
     margin on both when it meets another (a fixed 96% off-article rejection sat
     at 90.0% found after the adapter moved the scores). Every threshold between
@@ -75,8 +76,8 @@ def balanced_threshold(own: np.ndarray, off: np.ndarray) -> float:
         0.675
     """
     candidates = np.unique(np.concatenate([own, off]))
-    found = (own[None, :] >= candidates[:, None]).mean(axis=1) - FOUND_TARGET
-    rejected = (off[None, :] < candidates[:, None]).mean(axis=1) - REJECT_TARGET
+    found = (own[None, :] >= candidates[:, None]).mean(axis=1) - targets[0]
+    rejected = (off[None, :] < candidates[:, None]).mean(axis=1) - targets[1]
     slack = np.minimum(found, rejected)
     best = np.flatnonzero(slack == slack.max())
     # Below the lowest score nothing changes either, so the gap there is the score itself.
@@ -84,10 +85,12 @@ def balanced_threshold(own: np.ndarray, off: np.ndarray) -> float:
     return float((low + candidates[best[-1]]) / 2)
 
 
-def fit_model(X: np.ndarray, y: np.ndarray, off_article: np.ndarray, answerable: np.ndarray) -> AnswerabilityModel:
+def fit_model(X: np.ndarray, y: np.ndarray, off_article: np.ndarray, answerable: np.ndarray,
+              targets: tuple[float, float] = (FOUND_TARGET, REJECT_TARGET)) -> AnswerabilityModel:
     """Standardise, fit on ``y`` (the top quote answers), and set the threshold by
-    ``balanced_threshold`` between the ``answerable`` rows and the ``off_article`` rows.
-    ``X`` has the retrieval ``FEATURES`` columns, or ``ALL_FEATURES`` with a reader."""
+    ``balanced_threshold`` (with its ``targets``) between the ``answerable`` rows, to be
+    found, and the ``off_article`` rows, to be rejected. ``X`` has the retrieval
+    ``FEATURES`` columns, or ``ALL_FEATURES`` with a reader."""
     names = ALL_FEATURES if X.shape[1] == len(ALL_FEATURES) else FEATURES
     used = USED[: len(names)]
     mean, scale = X.mean(axis=0), X.std(axis=0) + 1e-9
@@ -97,7 +100,7 @@ def fit_model(X: np.ndarray, y: np.ndarray, off_article: np.ndarray, answerable:
     if not (off_article.any() and answerable.any()):
         return model
     probability = model.probabilities(X)
-    return replace(model, threshold=balanced_threshold(probability[answerable], probability[off_article]))
+    return replace(model, threshold=balanced_threshold(probability[answerable], probability[off_article], targets))
 
 
 def fit_ranker(lists: list[tuple[np.ndarray, np.ndarray]], l2: float = 1e-2) -> Ranker:
@@ -139,18 +142,21 @@ def feature_arrays(features: list[Feature]):
 
 
 def write_shipped_models(raw: dict, folder: Path | None = None) -> list[Path]:
-    """Fit the ranker and the answerability model on every article and write the JSON
-    files that ship with the package: with a reader, also the rerank mix
-    (``rerank.json``) and the reader's answerability model (``answerability-reader.json``;
-    ``answerability.json`` is then left as it is); the adapter when the run fitted one."""
+    """Fit the ranker on every article and write the JSON files that ship with the package:
+    with a reader, also the rerank mix (``rerank.json``), and without one the retrieval
+    answerability model (``answerability.json``; the reader's, ``answerability-reader.json``,
+    is fitted on news questions by ``assistant train answerability``); the adapter when the
+    run fitted one."""
     from assistant.ranking.reader import RerankWeights
 
     folder = folder or Path(__file__).resolve().parent.parent / "data"
     ranker = fit_ranker([x for part in raw["ranker_lists"] for x in part])
     _, X, y, off, answerable = feature_arrays(raw["features"])
-    model = fit_model(X, y, off, answerable)
-    name = SHIPPED_WITH_READER if model.features == ALL_FEATURES else SHIPPED
-    texts = {folder / "ranker.json": ranker.to_json(), folder / Path(name).name: model.to_json()}
+    texts = {folder / "ranker.json": ranker.to_json()}
+    # The reader's answerability model is fitted on news questions by `assistant train
+    # answerability` (training/answerability.py), after this mix and ranker: not here.
+    if X.shape[1] != len(ALL_FEATURES):
+        texts[folder / Path(SHIPPED).name] = fit_model(X, y, off, answerable).to_json()
     if raw.get("reader_lists"):
         mix = fit_ranker([x for part in raw["reader_lists"] for x in part])
         texts[folder / "rerank.json"] = RerankWeights(*mix.weights).to_json()

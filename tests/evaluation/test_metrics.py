@@ -165,3 +165,26 @@ def test_median():
     assert m.median([4, 1, 3, 2]) == 2.5  # sorted 1, 2, 3, 4: (2 + 3) / 2
     assert m.median([7.0]) == 7.0
     assert math.isnan(m.median([]))
+
+
+# ----- rejection_at_found: rejected share below the highest threshold keeping `share` found --
+def test_rejection_at_found_by_hand():
+    found, rejected = [0.9, 0.8, 0.7, 0.2], [0.1, 0.5, 0.75]
+    # 75% of 4 = 3 found: the threshold is the third highest, 0.7; 0.1 and 0.5 are below it
+    assert m.rejection_at_found(found, rejected, 0.75) == pytest.approx(2 / 3)
+    # 90% of 4 = 3.6, so 4 must be found: threshold 0.2; only 0.1 is below it
+    assert m.rejection_at_found(found, rejected, 0.90) == pytest.approx(1 / 3)
+    # ties: a rejected score equal to the threshold is found, not rejected
+    assert m.rejection_at_found([0.5, 0.5], [0.5, 0.4], 1.0) == pytest.approx(1 / 2)
+    assert math.isnan(m.rejection_at_found([], [0.1], 0.9))
+
+
+def test_rejection_at_found_against_a_loop_over_thresholds():
+    """The highest threshold keeping the share found, found by trying every score."""
+    rng = random.Random(4)
+    for _ in range(50):
+        found = [rng.random() for _ in range(rng.randint(1, 40))]
+        rejected = [rng.random() for _ in range(rng.randint(1, 40))]
+        best = max(t for t in found if sum(f >= t for f in found) >= 0.9 * len(found) - 1e-9)
+        expected = sum(r < best for r in rejected) / len(rejected)
+        assert m.rejection_at_found(found, rejected, 0.9) == pytest.approx(expected)

@@ -64,3 +64,27 @@ def test_balanced_threshold_meets_both_targets_where_a_fixed_rejection_share_doe
     assert np.mean(own >= fixed) < 0.90
     t = balanced_threshold(own, off)
     assert np.mean(own >= t) >= 0.90 and np.mean(off < t) >= 0.95
+
+
+def test_refit_leaves_the_readers_answerability_model_to_its_own_command(tmp_path):
+    """`assistant eval --suite squad2 --refit` writes the ranker and, with a reader, the rerank mix,
+    but not the reader's answerability model (fitted on news by `assistant train answerability`);
+    without a reader it writes the retrieval answerability model."""
+    from assistant.ranking.answerability import ALL_FEATURES, FEATURES, AnswerabilityModel
+    from assistant.training.calibration import write_shipped_models
+
+    rng = np.random.default_rng(5)
+    lists = [[(rng.normal(size=(4, 3)), np.array([True, False, False, False])) for _ in range(5)]]
+    mixes = [[(rng.normal(size=(4, 2)), np.array([True, False, False, False])) for _ in range(5)]]  # ranker, reader
+
+    def rows(width: int) -> list:
+        return [(i % 2, rng.normal(size=width).tolist(), i % 3 == 0, i % 5 == 0, i % 5 != 0) for i in range(60)]
+
+    (tmp_path / "reader").mkdir()
+    reading = write_shipped_models({"ranker_lists": lists, "reader_lists": mixes,
+                                    "features": rows(len(ALL_FEATURES))}, tmp_path / "reader")
+    assert sorted(p.name for p in reading) == ["ranker.json", "rerank.json"]
+    (tmp_path / "plain").mkdir()
+    plain = write_shipped_models({"ranker_lists": lists, "features": rows(len(FEATURES))}, tmp_path / "plain")
+    assert sorted(p.name for p in plain) == ["answerability.json", "ranker.json"]
+    assert AnswerabilityModel.from_json((tmp_path / "plain" / "answerability.json").read_text()).features == FEATURES
