@@ -47,8 +47,9 @@ def reliability(confidence: list[float], correct: list[bool], bins: int = 10) ->
     return out
 
 
-def plot_reliability(points: list[tuple[float, float, int]], path: Path) -> Path:
-    """Observed against predicted probability per bin, with the diagonal of perfect calibration."""
+def plot_reliability(points: list[tuple[float, float, int]], path: Path, how: str = "as shipped") -> Path:
+    """Observed against predicted probability per bin, with the diagonal of perfect calibration;
+    ``how`` says how the confidences were obtained (the title shows it)."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(5, 5), dpi=100)
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfectly calibrated")
@@ -59,7 +60,7 @@ def plot_reliability(points: list[tuple[float, float, int]], path: Path) -> Path
     ax.set_ylim(0, 1)
     ax.set_xlabel("predicted probability that the top quote answers")
     ax.set_ylabel("observed share answered right")
-    ax.set_title("Reliability (leave-one-article-out; n per bin)")
+    ax.set_title(f"Reliability ({how}; n per bin)")
     ax.legend(loc="upper left")
     fig.tight_layout()
     fig.savefig(path)

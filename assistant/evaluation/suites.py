@@ -120,7 +120,9 @@ def _squad(args, settings) -> tuple[dict, str, dict]:
              "accuracy_coverage.png": lambda path: plot_coverage(
                  {"shipped" if "squad_fitted" in summary["abstention"] else "shipped (leave-one-article-out)":
                   summary["accuracy_coverage"]}, path),
-             "reliability.png": lambda path: plot_reliability(summary["reliability"], path)}
+             "reliability.png": lambda path: plot_reliability(
+                 summary["reliability"], path,
+                 "as shipped" if "squad_fitted" in summary["abstention"] else "leave-one-article-out")}
     return {"rows": raw["rows"], "summary": summary}, _squad_body(summary, cols), plots
 
 

@@ -130,3 +130,16 @@ def test_shipped_model_was_fitted_through_the_shipped_reader_on_the_training_set
     assert not any("squad2" in d["path"] or d["path"] in ("eval/news.jsonl", "eval/seed.jsonl")
                    for d in model.fitted_on["data"])  # nothing that measures it
     assert Path(ROOT / "assistant/data/answerability-reader.json").is_file()
+
+
+def test_command_errors_are_clear(tmp_path, monkeypatch, capsys):
+    """Articles missing under --data-root, and no reader to fit for: one line that says what to do."""
+    monkeypatch.delenv("ASSISTANT_READER", raising=False)
+    assert main(["train", "answerability", "--data-root", str(tmp_path), "--out", str(tmp_path / "a.json"),
+                 "--index", str(tmp_path / "idx"), "--quiet"]) != 0
+    err = capsys.readouterr().err
+    assert "eval/news-train.jsonl: 80 of the 80 articles" in err and "--data-root" in err
+    monkeypatch.setenv("ASSISTANT_READER", "none")
+    assert main(["train", "answerability", "--out", str(tmp_path / "a.json"), "--quiet"]) != 0
+    assert "ASSISTANT_READER is 'none'" in capsys.readouterr().err
+    assert not (tmp_path / "a.json").exists()
