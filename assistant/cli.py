@@ -207,10 +207,12 @@ def _add_eval(sub) -> None:
     ev.add_argument("--limit", type=int, help="only the first N questions per article")
     ev.add_argument("--fit", action="store_true",
                     help="squad2: fit the cross-validation adapters (eval/adapters/), then refit the shipped adapter, "
-                         "ranker and answerability model (assistant/data/); about 45 minutes on 2 cores")
+                         "ranker, rerank mix and (with ASSISTANT_READER=none) the retrieval answerability model "
+                         "(assistant/data/); about 45 minutes on 2 cores; then run `assistant train answerability`")
     ev.add_argument("--refit", action="store_true",
-                    help="squad2: refit the shipped ranker, rerank mix and answerability model on every article "
-                         "(assistant/data/) after the run, keeping the adapters (--fit refits those too)")
+                    help="squad2: refit the shipped ranker, rerank mix and (with ASSISTANT_READER=none) the retrieval "
+                         "answerability model on every article (assistant/data/) after the run, keeping the adapters "
+                         "(--fit refits those too); then run `assistant train answerability`")
     ev.add_argument("--reader-sweep", metavar="N,N,...",
                     help="squad2: also measure the rerank's hit@k for each number of candidates read (e.g. 5,10,20,50)")
     ev.add_argument("--adapters", default="eval/adapters",
@@ -309,6 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.command_line = "assistant " + " ".join(sys.argv[1:] if argv is None else argv)  # for provenance records
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:

@@ -71,6 +71,8 @@ def rejection_at_found(found: list[float], rejected: list[float], share: float) 
     Example: ``rejection_at_found([0.9, 0.8, 0.7, 0.2], [0.1, 0.5, 0.75], 0.75)`` -> 2/3
     (the threshold 0.7 keeps three of four found; 0.1 and 0.5 fall below it).
     """
+    if not 0.0 < share <= 1.0:
+        raise ValueError(f"share must be in (0, 1], not {share}")
     if not found or not rejected:
         return float("nan")
     threshold = sorted(found, reverse=True)[math.ceil(share * len(found) - 1e-9) - 1]

@@ -70,11 +70,13 @@ class AnswerabilityModel:
         return float(self.probabilities(np.asarray([features]))[0])
 
     def to_dict(self) -> dict:
-        extra = {"fitted_on": self.fitted_on} if self.fitted_on else {}
+        """A JSON-ready copy (changing it leaves the model as it is)."""
+        extra = {"fitted_on": json.loads(json.dumps(self.fitted_on))} if self.fitted_on else {}
         if self.gate is not None:
-            extra["gate"] = self.gate.to_dict()
-        return {"features": list(self.features), "weights": self.weights, "bias": self.bias,
-                "threshold": self.threshold, "mean": self.mean, "scale": self.scale, **extra}
+            extra["gate"] = self.gate.to_dict()  # its threshold is unused: the product's threshold decides
+        return {"features": list(self.features), "weights": list(self.weights), "bias": self.bias,
+                "threshold": self.threshold, "mean": list(self.mean) if self.mean else self.mean,
+                "scale": list(self.scale) if self.scale else self.scale, **extra}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)

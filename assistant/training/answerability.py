@@ -4,18 +4,22 @@ The model that decides "found" when the reader reads (``answerability-reader.jso
 is fitted on labelled BBC questions written for training (by default the three
 ``eval/news-train*.jsonl`` sets: 3,600 questions on 240 articles, 1,200 of them
 unanswerable), each asked of its own article through the shipped ranker, rerank mix
-and reader. It is fitted on nothing that measures it: SQuAD 2.0, the news suite and
-the seed all score it held out. News questions rather than SQuAD's, because the seed
-and the news suite paraphrase their articles, and a model fitted on Wikipedia
-questions set its threshold above half of the seed's answerable questions.
+and reader, and every third answerable one also of another article of its set. It is
+fitted on nothing that measures it: SQuAD 2.0, the news suite and the seed all score it
+held out. News questions rather than SQuAD's, because the seed and the news suite
+paraphrase their articles, and a model fitted on Wikipedia questions set its threshold
+above half of the seed's answerable questions.
 
-The logistic regression learns whether the first quote answers (an answerable
-question with a gold text in its first quote). Its threshold balances two targets
-on the same questions (``TARGETS``): of the answerable questions whose first quote
-is right, the share found (0.92; a threshold cannot mend a wrong first quote), and
-of the unanswerable ones, the share not found (0.85): the seed suite's two targets.
-The record it ships with (``fitted_on``) names every source's sha256, the reader's
-weights and what the fit reached on its own questions.
+Two logistic regressions, multiplied: a gate (is the question about this article; the
+off-article questions against the rest) and the answer part (does the first quote
+answer: an answerable question with a gold text in its first quote; the questions
+about their own article). The threshold balances two targets on the same questions
+(``TARGETS``, modelled on the seed suite's): of the answerable questions whose first
+quote is right, the share found (0.92; a threshold cannot mend a wrong first quote),
+and of the unanswerable ones, the share not found (0.85). The record it ships with
+(``fitted_on``) names every source's sha256, those of the reader's weights and of the
+ranker, mix and adapter files whose output it reads, and what the fit reached on its
+own questions.
 
 Example:
     $ assistant train answerability --data-root ../shared/data
@@ -37,7 +41,9 @@ from assistant.ranking.answerability import ALL_FEATURES, SHIPPED_WITH_READER, A
 log = logging.getLogger(__name__)
 
 DEFAULT_DATA = ("eval/news-train.jsonl", "eval/news-train-2.jsonl", "eval/news-train-3.jsonl")
-DEFAULT_OUT = Path(__file__).resolve().parents[1] / SHIPPED_WITH_READER
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+DEFAULT_OUT = DATA_DIR.parent / SHIPPED_WITH_READER
+INPUTS = ("ranker.json", "rerank.json", "adapter.npz")  # shipped models the features depend on
 TARGETS = (0.92, 0.85)  # answerable with the right first quote found; unanswerable not found
 OFF_EVERY = 3  # every third answerable question is also asked of another article
 
@@ -45,7 +51,8 @@ OFF_EVERY = 3  # every third answerable question is also asked of another articl
 @dataclass(frozen=True)
 class Row:
     """One asked question: its answerability ``features``, whether its first quote is
-    ``right`` (answerable, with a gold text in it) and whether it is ``answerable``."""
+    ``right`` (answerable, with a gold text in it), whether it is ``answerable``, and
+    whether it was asked of another article than its own (``off_article``)."""
 
     features: list[float]
     right: bool
@@ -106,10 +113,10 @@ def fit_rows(rows: list[Row], targets: tuple[float, float] = TARGETS) -> Answera
     if not right.any() or not unanswerable.any():
         raise DatasetError("Fitting answerability needs answerable questions whose first quote is right "
                            "and unanswerable ones; the data has none of one kind.")
-    none = np.zeros(len(X), dtype=bool)
-    model = fit_model(X[~off], right[~off].astype(int), none[~off], none[~off])
+    no_rows = np.zeros(len(X), dtype=bool)  # fit_model's threshold masks: the threshold is set below
+    model = fit_model(X[~off], right[~off].astype(int), no_rows[~off], no_rows[~off])
     if off.any():
-        model = replace(model, gate=fit_model(X, (~off).astype(int), none, none))
+        model = replace(model, gate=fit_model(X, (~off).astype(int), no_rows, no_rows))
     p = model.probabilities(X)
     return replace(model, threshold=balanced_threshold(p[right], p[unanswerable], targets))
 
@@ -142,6 +149,12 @@ def reader_record(setting: str) -> dict:
     return record
 
 
+def inputs_record() -> dict:
+    """The sha256 of each shipped file whose output the features read (``INPUTS``): the
+    model is stale once one changes (a test checks)."""
+    return {name: file_sha256(DATA_DIR / name) for name in INPUTS if (DATA_DIR / name).is_file()}
+
+
 def main(args) -> tuple[Path, AnswerabilityModel]:
     """``assistant train answerability``: ask every labelled question, fit, write ``--out``;
     the path written and the model (with its ``fitted_on`` record)."""
@@ -170,7 +183,8 @@ def main(args) -> tuple[Path, AnswerabilityModel]:
     model = fit_rows(rows)
     record |= {
               "targets": {"found_of_right_first": TARGETS[0], "not_found_unanswerable": TARGETS[1]},
-              "reader": reader_record(settings.reader), "command": "assistant " + " ".join(sys.argv[1:]),
+              "reader": reader_record(settings.reader), "inputs": inputs_record(),
+              "command": getattr(args, "command_line", "assistant " + " ".join(sys.argv[1:])),
               "commit": _commit(), "fit": fit_summary(model, rows)}
     out = Path(args.out) if args.out else DEFAULT_OUT
     out.parent.mkdir(parents=True, exist_ok=True)

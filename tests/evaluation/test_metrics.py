@@ -177,6 +177,9 @@ def test_rejection_at_found_by_hand():
     # ties: a rejected score equal to the threshold is found, not rejected
     assert m.rejection_at_found([0.5, 0.5], [0.5, 0.4], 1.0) == pytest.approx(1 / 2)
     assert math.isnan(m.rejection_at_found([], [0.1], 0.9))
+    for share in (0.0, 1.5):
+        with pytest.raises(ValueError, match="share"):
+            m.rejection_at_found([0.5], [0.1], share)
 
 
 def test_rejection_at_found_against_a_loop_over_thresholds():

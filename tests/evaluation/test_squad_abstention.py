@@ -7,9 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.evaluation import metrics as m
 from assistant.evaluation.squad import abstention, cross_validate
-from assistant.ranking.answerability import ALL_FEATURES, FEATURES, shipped_model
+from assistant.ranking.answerability import ALL_FEATURES, FEATURES, AnswerabilityModel
 
 
 def _result(width: int, seed: int = 0) -> dict:
@@ -24,22 +23,33 @@ def _result(width: int, seed: int = 0) -> dict:
     return {"features": features, "articles": ["a", "b", "c"], "unseen_off": []}
 
 
-def test_the_readers_model_is_scored_as_it_ships_beside_the_squad_fitted_one():
-    result = _result(len(ALL_FEATURES))
-    abst, own, correct = abstention(result)
-    model, feats = shipped_model(with_reader=True), result["features"]
-    probs = model.probabilities(np.array([f[1] for f in feats]))
-    own_rows = [(p, f) for p, f in zip(probs, feats) if not f[3]]
-    assert own == pytest.approx([p for p, _ in own_rows]) and correct == [f[2] for _, f in own_rows]
-    answerable = [p for p, f in own_rows if f[4]]
-    assert abst["found_rate_own_answerable"] == pytest.approx(np.mean(np.array(answerable) >= model.threshold))
-    off = [p for p, f in zip(probs, feats) if f[3]]
-    assert abst["off_article_rejection"] == pytest.approx(np.mean(np.array(off) < model.threshold))
-    assert abst["off_article_rejection_at_90_found"] == pytest.approx(m.rejection_at_found(answerable, off, 0.9))
-    cv_probs, _, _ = cross_validate(feats, 3)
-    labels = [int(f[4]) for f in feats if not f[3]]
-    assert abst["squad_fitted"]["auroc_answerable_vs_unanswerable"] == pytest.approx(
-        m.auroc([p for p, f in zip(cv_probs, feats) if not f[3]], labels))
+def test_the_readers_model_is_scored_as_it_ships_beside_the_squad_fitted_one(monkeypatch):
+    """A hand-made shipped model whose probability is sigmoid(reader_top) and threshold 0.5,
+    on rows worked out by hand: per article, answerable logits +2, +2, +2, -2 (3 of 4 found),
+    unanswerable +2, -2 (1 of 2 not found), off-article -2, -2, -2, +2 (3 of 4 rejected).
+    To find 90% of 4 answerable questions the threshold must fall to sigmoid(-2), below which
+    no off-article question lies. AUROC: of the 8 (answerable, unanswerable) pairs, a high
+    one beats a low one (3 pairs: 3), ties count half (high-high 3, low-low 1: 2), 5 / 8."""
+    model = AnswerabilityModel([0.0] * 5 + [1.0, 0.0, 0.0], 0.0, 0.5, features=ALL_FEATURES)
+    monkeypatch.setattr("assistant.evaluation.squad.shipped_model", lambda with_reader: model)
+
+    def row(article: int, logit: float, right: bool, off: bool, answerable: bool):
+        return (article, [0.3, 0.2, 0.1, 1.0, 3.0, logit, 1.0, float(article % 2)], right, off, answerable)
+
+    features = []
+    for a in range(3):
+        features += [row(a, x, x > 0, False, True) for x in (2.0, 2.0, 2.0, -2.0)]
+        features += [row(a, x, False, False, False) for x in (2.0, -2.0)]
+        features += [row(a, x, False, True, False) for x in (-2.0, -2.0, -2.0, 2.0)]
+    abst, own, correct = abstention({"features": features, "articles": ["a", "b", "c"], "unseen_off": []})
+    assert abst["found_rate_own_answerable"] == pytest.approx(3 / 4)
+    assert abst["not_found_rate_own_unanswerable"] == pytest.approx(1 / 2)
+    assert abst["off_article_rejection"] == pytest.approx(3 / 4)
+    assert abst["off_article_rejection_at_90_found"] == 0.0
+    assert abst["auroc_answerable_vs_unanswerable"] == pytest.approx(5 / 8)
+    assert len(own) == 18 and correct == [True, True, True, False, False, False] * 3
+    assert set(abst["squad_fitted"]) >= {"auroc_answerable_vs_unanswerable", "found_rate_own_answerable",
+                                         "off_article_rejection", "off_article_rejection_at_90_found"}
 
 
 def test_the_retrieval_model_is_scored_leave_one_article_out():

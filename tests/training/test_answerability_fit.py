@@ -19,7 +19,7 @@ from assistant.cli import main
 from assistant.errors import AssistantError, DatasetError
 from assistant.ranking.answerability import ALL_FEATURES, AnswerabilityModel, shipped_model
 from assistant.ranking.reader import verify_bundled
-from assistant.training.answerability import DEFAULT_DATA, OFF_EVERY, TARGETS, Row, fit_rows
+from assistant.training.answerability import DEFAULT_DATA, INPUTS, OFF_EVERY, TARGETS, Row, fit_rows, inputs_record
 from tests.conftest import BBC, ROOT
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -87,6 +87,10 @@ def test_model_round_trips_with_its_record():
                                gate=gate)
     again = AnswerabilityModel.from_json(model.to_json())
     assert again == model and again.fitted_on == record and again.gate == gate
+    copy = model.to_dict()
+    copy["weights"].append(1.0)
+    copy["fitted_on"]["fit"]["questions"] = 99
+    assert len(model.weights) == len(ALL_FEATURES) and model.fitted_on["fit"]["questions"] == 3
     row = list(np.linspace(-1, 1, len(ALL_FEATURES)))
     assert again.probability(row) == pytest.approx(model.probability(row))
 
@@ -94,8 +98,9 @@ def test_model_round_trips_with_its_record():
 @pytest.mark.skipif(not BBC.is_dir(), reason="needs ../shared/data/bbc")
 def test_command_fits_on_real_questions_and_records_what_it_read(tmp_path, monkeypatch):
     """Two articles' training questions through the real model and the bundled reader: the
-    written model loads, names the file's sha256 and the reader's weights, and its own
-    questions' fit summary agrees with its probabilities (recomputed here)."""
+    written model loads and its record names the file's sha256, the reader's weights, the
+    shipped ranker, mix and adapter it read through, the command as given, and as many
+    questions (and off-article ones) as the file holds."""
     monkeypatch.delenv("ASSISTANT_READER", raising=False)
     cases = [json.loads(line) for line in (ROOT / DEFAULT_DATA[0]).read_text(encoding="utf-8").splitlines()]
     articles = sorted({c["article"] for c in cases})[:2]
@@ -109,6 +114,9 @@ def test_command_fits_on_real_questions_and_records_what_it_read(tmp_path, monke
     record = model.fitted_on
     assert record["data"] == [{"path": str(data), "sha256": file_sha256(data), "questions": 30}]
     assert record["reader"] == {"setting": "bundled", "weights_sha256": verify_bundled()["weights_sha256"]}
+    assert record["inputs"] == {name: file_sha256(ROOT / "assistant/data" / name) for name in INPUTS}
+    assert record["command"] == f"assistant train answerability --data {data} --data-root {BBC.parent} " \
+                                f"--out {out} --index {tmp_path / 'idx'} --quiet"
     fit = record["fit"]
     answerable = sum(c["answerable"] for c in cases if c["article"] in articles)
     assert fit["questions"] == 30 and fit["answerable"] == answerable
@@ -117,12 +125,14 @@ def test_command_fits_on_real_questions_and_records_what_it_read(tmp_path, monke
 
 
 def test_shipped_model_was_fitted_through_the_shipped_reader_on_the_training_sets():
-    """The shipped record names the bundled reader's weights and the news training sets
-    as they are in the repository: retraining the reader (or editing a set) without
-    `assistant train answerability` fails here."""
+    """The shipped record names the bundled reader's weights, the ranker, mix and adapter
+    files and the news training sets as they are in the repository: retraining the reader,
+    refitting the ranker or mix (or editing a set) without `assistant train answerability`
+    fails here."""
     model = shipped_model(with_reader=True)
     assert model.features == ALL_FEATURES and model.fitted_on is not None
     assert model.fitted_on["reader"]["weights_sha256"] == verify_bundled()["weights_sha256"]
+    assert model.fitted_on["inputs"] == inputs_record() and set(inputs_record()) == set(INPUTS)
     assert [d["path"] for d in model.fitted_on["data"]] == list(DEFAULT_DATA)
     for entry in model.fitted_on["data"]:
         assert entry["sha256"] == file_sha256(ROOT / entry["path"]), entry["path"]
