@@ -163,11 +163,13 @@ class Assistant:
             turns[-1] = Turn(turns[-1].question, previous)
         return self._answer(snapshot, question, top_k or self.settings.top_k, turns, article_ids, method)
 
-    def explain(self, question: str, top_k: int = 10, method: str | None = None) -> tuple[Answer, list[float]]:
-        """The answer and its answerability features (for evaluation and calibration)."""
+    def explain(self, question: str, top_k: int = 10, method: str | None = None,
+                article_ids: list[str] | None = None) -> tuple[Answer, list[float]]:
+        """The answer and its answerability features (for evaluation and calibration);
+        ``article_ids`` restricts the search as in ``ask``."""
         snapshot = self._snapshot
         query = pipeline.make_query(snapshot, self.embedder, self.clean(question))
-        return self.engine.explain(snapshot, query, top_k, method)
+        return self.engine.explain(snapshot, query, top_k, method, article_ids)
 
     def candidates(self, question: str,
                    method: str | None = None) -> tuple[list[tuple[str, int, int]], pipeline.Ranked]:

@@ -106,6 +106,17 @@ def load_jsonl(path: str | Path, model: type[BaseModel]) -> list:
     return load_jsonl_rows(path.read_text(encoding="utf-8").splitlines(), str(path), model)
 
 
+def case_files(cases: list["SeedCase"], data_root: str | Path, source: str | Path) -> list[str]:
+    """The article files the ``cases`` of ``source`` name, under ``data_root``; one missing (or
+    none named) raises a ``DatasetError`` that says to pass --data-root."""
+    files = sorted({str(Path(data_root) / c.article) for c in cases if c.article})
+    missing = [f for f in files if not Path(f).is_file()]
+    if missing or not files:
+        raise DatasetError(f"{source}: {len(missing)} of the {len(files)} articles its questions name are missing "
+                           f"(first: {(missing or ['none named'])[0]}); pass --data-root, the folder that holds bbc/.")
+    return files
+
+
 @dataclass
 class SquadQuestion:
     id: str

@@ -17,10 +17,6 @@ PEOPLE_SEED = "eval/people.jsonl"
 NEWS = "eval/news.jsonl"
 
 
-def _command() -> str:
-    return "assistant " + " ".join(sys.argv[1:])
-
-
 def _squad_body(summary: dict, cols: list[str]) -> str:
     return "\n\n".join([
         "Sentence hit@k: the highlighted answer sentence of the k-th quote contains a gold answer span. "
@@ -55,15 +51,10 @@ def _news(args, settings) -> tuple[dict, str, dict]:
     """The labelled BBC questions (``eval/news.jsonl``): their articles, read from
     ``--data-root``, indexed together in ``<index>/eval-news``; each question asked of its own article."""
     from assistant.api import Assistant
-    from assistant.errors import DatasetError
-    from assistant.evaluation.datasets import SeedCase, load_jsonl
+    from assistant.evaluation.datasets import SeedCase, case_files, load_jsonl
 
     path = args.path or NEWS
-    files = sorted({str(Path(args.data_root) / c.article) for c in load_jsonl(path, SeedCase) if c.article})
-    missing = [f for f in files if not Path(f).is_file()]
-    if missing:
-        raise DatasetError(f"{len(missing)} of the {len(files)} articles {path} names are missing "
-                           f"(first: {missing[0]}); pass --data-root, the folder that holds bbc/.")
+    files = case_files(load_jsonl(path, SeedCase), args.data_root, path)
     bot = Assistant.from_paths(files, index_dir=Path(args.index) / "eval-news", settings=settings)
     return _cases_report(args.suite, seed.run_seed(path, bot))
 
@@ -116,13 +107,12 @@ def _squad(args, settings) -> tuple[dict, str, dict]:
     if args.fit or args.refit:
         write_shipped_models(raw)
     cols = ["hit@1", "hit@3", "hit@5", "mrr@10", "ndcg@10", "latency_median_ms", "latency_p95_ms"]
+    # The reader's answerability model is scored as it ships (it reports squad_fitted beside it).
+    how = "as shipped" if "squad_fitted" in summary["abstention"] else "leave-one-article-out"
     plots = {"hit_by_method.png": lambda path: plot_hits(summary["methods"], path),
              "accuracy_coverage.png": lambda path: plot_coverage(
-                 {"shipped" if "squad_fitted" in summary["abstention"] else "shipped (leave-one-article-out)":
-                  summary["accuracy_coverage"]}, path),
-             "reliability.png": lambda path: plot_reliability(
-                 summary["reliability"], path,
-                 "as shipped" if "squad_fitted" in summary["abstention"] else "leave-one-article-out")}
+                 {"shipped" if how == "as shipped" else f"shipped ({how})": summary["accuracy_coverage"]}, path),
+             "reliability.png": lambda path: plot_reliability(summary["reliability"], path, how)}
     return {"rows": raw["rows"], "summary": summary}, _squad_body(summary, cols), plots
 
 
@@ -145,7 +135,8 @@ def main(args) -> int:
            else f"limit{args.limit}" if args.suite == "squad2" and args.limit else "")
     if settings.store != "local":  # a run on Milvus never replaces the local store's report of the day
         tag = "-".join(t for t in (tag, "milvus") if t)
-    folder = write_report(Path(args.reports), args.suite, _command(), result["summary"], result["rows"], body, tag)
+    folder = write_report(Path(args.reports), args.suite, args.command_line, result["summary"], result["rows"], body,
+                          tag)
     for name, draw in plots.items():
         draw(folder / name)
     print(body)

@@ -27,8 +27,6 @@ Example:
 
 from __future__ import annotations
 
-import logging
-import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -37,8 +35,6 @@ import numpy as np
 from assistant.checksum import file_sha256
 from assistant.errors import AssistantError, DatasetError
 from assistant.ranking.answerability import ALL_FEATURES, SHIPPED_WITH_READER, AnswerabilityModel
-
-log = logging.getLogger(__name__)
 
 DEFAULT_DATA = ("eval/news-train.jsonl", "eval/news-train-2.jsonl", "eval/news-train-3.jsonl")
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -75,23 +71,16 @@ def question_rows(bot, cases: list, progress: bool = True, off_every: int = OFF_
     for number, case in enumerate(tqdm(cases, desc="asking", unit="question", disable=not progress), 1):
         ids = _article_ids(bot, case, number)
         _check_gold(bot, case, ids)
-        answer, features = _explain(bot, case.question, ids)
+        answer, features = bot.explain(case.question, 1, None, ids)
         if features:  # else nothing to quote: no row to learn from
             right = case.answerable and any(gold in answer.quotes[0].text for gold in case.gold)
             rows.append(Row(features, right, case.answerable))
         answerable += case.answerable
         if case.answerable and ids and len(ids_in_order) > 1 and answerable % off_every == 0:
             other = ids_in_order[(ids_in_order.index(ids[0]) + 1) % len(ids_in_order)]
-            _, features = _explain(bot, case.question, [other])
+            _, features = bot.explain(case.question, 1, None, [other])
             rows += [Row(features, False, False, True)] if features else []
     return rows
-
-
-def _explain(bot, question: str, ids: list[str] | None):
-    from assistant.ranking import pipeline
-
-    query = pipeline.make_query(bot.snapshot, bot.embedder, bot.clean(question))
-    return bot.engine.explain(bot.snapshot, query, 1, None, ids)
 
 
 def fit_rows(rows: list[Row], targets: tuple[float, float] = TARGETS) -> AnswerabilityModel:
@@ -99,7 +88,7 @@ def fit_rows(rows: list[Row], targets: tuple[float, float] = TARGETS) -> Answera
     from the questions asked of their own article, times a gate, that the question is
     about the article, from those against the off-article ones; its threshold balances
     ``targets`` between the right-first answerable rows and the unanswerable ones."""
-    from assistant.training.calibration import balanced_threshold, fit_model
+    from assistant.training.calibration import balanced_threshold, fit_probability
 
     X = np.array([r.features for r in rows], dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != len(ALL_FEATURES):
@@ -113,10 +102,9 @@ def fit_rows(rows: list[Row], targets: tuple[float, float] = TARGETS) -> Answera
     if not right.any() or not unanswerable.any():
         raise DatasetError("Fitting answerability needs answerable questions whose first quote is right "
                            "and unanswerable ones; the data has none of one kind.")
-    no_rows = np.zeros(len(X), dtype=bool)  # fit_model's threshold masks: the threshold is set below
-    model = fit_model(X[~off], right[~off].astype(int), no_rows[~off], no_rows[~off])
+    model = fit_probability(X[~off], right[~off].astype(int))
     if off.any():
-        model = replace(model, gate=fit_model(X, (~off).astype(int), no_rows, no_rows))
+        model = replace(model, gate=fit_probability(X, (~off).astype(int)))
     p = model.probabilities(X)
     return replace(model, threshold=balanced_threshold(p[right], p[unanswerable], targets))
 
@@ -159,37 +147,32 @@ def main(args) -> tuple[Path, AnswerabilityModel]:
     """``assistant train answerability``: ask every labelled question, fit, write ``--out``;
     the path written and the model (with its ``fitted_on`` record)."""
     from assistant.api import Assistant
-    from assistant.evaluation.datasets import SeedCase, load_jsonl
+    from assistant.evaluation.datasets import SeedCase, case_files, load_jsonl
+    from assistant.ranking.reader import NONE
     from assistant.settings import Settings
     from assistant.training.reader_export import _commit
 
     settings = Settings.from_env()
-    if settings.reader == "none":
+    if settings.reader == NONE:
         raise AssistantError("ASSISTANT_READER is 'none': the model fitted here is the reader's; unset it.")
     sources = args.data or list(DEFAULT_DATA)
     rows, record = [], {"data": []}
     for source in sources:  # one index per source: BBC repeats a few articles word for word across sets
         cases = load_jsonl(source, SeedCase)
-        files = sorted({str(Path(args.data_root) / c.article) for c in cases if c.article})
-        missing = [f for f in files if not Path(f).is_file()]
-        if missing or not files:
-            raise DatasetError(f"{source}: {len(missing)} of the {len(files)} articles its questions name are "
-                               f"missing (first: {(missing or ['none named'])[0]}); pass --data-root, the folder "
-                               "that holds bbc/.")
-        bot = Assistant.from_paths(files, index_dir=Path(args.index) / "train-answerability" / Path(source).stem,
+        index = Path(args.index) / "train-answerability" / Path(source).stem
+        bot = Assistant.from_paths(case_files(cases, args.data_root, source), index_dir=index,
                                    settings=settings)
         rows += question_rows(bot, cases, progress=not args.quiet)
         record["data"].append({"path": source, "sha256": file_sha256(Path(source)), "questions": len(cases)})
     model = fit_rows(rows)
-    record |= {
-              "targets": {"found_of_right_first": TARGETS[0], "not_found_unanswerable": TARGETS[1]},
-              "reader": reader_record(settings.reader), "inputs": inputs_record(),
-              "command": getattr(args, "command_line", "assistant " + " ".join(sys.argv[1:])),
-              "commit": _commit(), "fit": fit_summary(model, rows)}
+    record |= {"targets": {"found_of_right_first": TARGETS[0], "not_found_unanswerable": TARGETS[1]},
+               "reader": reader_record(settings.reader), "inputs": inputs_record(),
+               "command": args.command_line, "commit": _commit(), "fit": fit_summary(model, rows)}
     out = Path(args.out) if args.out else DEFAULT_OUT
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(replace(model, fitted_on=record).to_json() + "\n", encoding="utf-8")
-    return out, replace(model, fitted_on=record)
+    model = replace(model, fitted_on=record)
+    out.write_text(model.to_json() + "\n", encoding="utf-8")
+    return out, model
 
 
 def summary_line(out: Path, model: AnswerabilityModel) -> str:

@@ -85,22 +85,26 @@ def balanced_threshold(own: np.ndarray, off: np.ndarray,
     return float((low + candidates[best[-1]]) / 2)
 
 
-def fit_model(X: np.ndarray, y: np.ndarray, off_article: np.ndarray, answerable: np.ndarray,
-              targets: tuple[float, float] = (FOUND_TARGET, REJECT_TARGET)) -> AnswerabilityModel:
-    """Standardise, fit on ``y`` (the top quote answers), and set the threshold by
-    ``balanced_threshold`` (with its ``targets``) between the ``answerable`` rows, to be
-    found, and the ``off_article`` rows, to be rejected. ``X`` has the retrieval
-    ``FEATURES`` columns, or ``ALL_FEATURES`` with a reader."""
+def fit_probability(X: np.ndarray, y: np.ndarray) -> AnswerabilityModel:
+    """Standardise and fit a logistic regression on ``y`` (threshold 0.5, for the caller to set).
+    ``X`` has the retrieval ``FEATURES`` columns, or ``ALL_FEATURES`` with a reader."""
     names = ALL_FEATURES if X.shape[1] == len(ALL_FEATURES) else FEATURES
     used = USED[: len(names)]
     mean, scale = X.mean(axis=0), X.std(axis=0) + 1e-9
     w, b = fit_logistic((X - mean) / scale * used, y)
     w = w * used
-    model = AnswerabilityModel(w.tolist(), b, 0.5, mean.tolist(), scale.tolist(), names)
+    return AnswerabilityModel(w.tolist(), b, 0.5, mean.tolist(), scale.tolist(), names)
+
+
+def fit_model(X: np.ndarray, y: np.ndarray, off_article: np.ndarray, answerable: np.ndarray) -> AnswerabilityModel:
+    """``fit_probability`` on ``y`` (the top quote answers), with the threshold set by
+    ``balanced_threshold`` between the ``answerable`` rows, to be found, and the
+    ``off_article`` rows, to be rejected."""
+    model = fit_probability(X, y)
     if not (off_article.any() and answerable.any()):
         return model
     probability = model.probabilities(X)
-    return replace(model, threshold=balanced_threshold(probability[answerable], probability[off_article], targets))
+    return replace(model, threshold=balanced_threshold(probability[answerable], probability[off_article]))
 
 
 def fit_ranker(lists: list[tuple[np.ndarray, np.ndarray]], l2: float = 1e-2) -> Ranker:

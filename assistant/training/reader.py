@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
@@ -388,7 +387,7 @@ def main(args) -> int:
     model, done, validation, total = train(plan, work, args.max_minutes, args.resume, progress=not args.quiet,
                                            max_steps=args.max_steps)
     metrics = validate(model, validation[: args.validate], plan, _device())
-    out = export(model, plan, done, total, metrics, Path(args.out), "assistant " + " ".join(sys.argv[1:]),
+    out = export(model, plan, done, total, metrics, Path(args.out), args.command_line,
                  data_record(plan, work))
     print(f"Reader written to {out}: {done.step}/{total} steps, {done.pairs:,} pairs; "
           f"validation hit@1 {metrics['hit@1_of_candidates']:.3f} over {metrics['questions']} held-out questions")
