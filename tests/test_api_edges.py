@@ -65,3 +65,15 @@ def test_every_error_class_the_package_defines_is_exported():
         classes = [n for n in ast.parse(path.read_text(encoding="utf-8")).body if isinstance(n, ast.ClassDef)]
         stray = [c.name for c in classes if path.name != "errors.py" and c.name.endswith("Error")]
         assert not stray, f"{path}: {stray}"
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_an_empty_index_folder_is_refused_before_anything_is_written(blank, fake_settings, tmp_path, monkeypatch):
+    from assistant import Assistant, StoreError
+    from assistant.embedding.embedder import FakeEmbedder
+    from tests.conftest import CORPUS
+
+    monkeypatch.chdir(tmp_path)  # where Path("") would have put the index
+    with pytest.raises(StoreError, match="working directory"):
+        Assistant.from_paths([CORPUS], index_dir=blank, settings=fake_settings, embedder=FakeEmbedder())
+    assert not list(tmp_path.iterdir())
