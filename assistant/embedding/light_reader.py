@@ -6,7 +6,8 @@ products where the CPU computes them natively (``backend="torch"``, the default:
 10 pairs in about 40 ms on 2 cores, against 200 ms for float32 numpy on one), or
 in numpy (``backend="numpy"``, the float32 reference the tests compare with).
 int8 dynamic quantisation was faster still (32 ms) but moved logits by up to 2.7
-and changed the top candidate, so it is not used. It loads the folder's own
+and changed the top candidate, so it is not used (per-channel int8 weights: up to
+1.4, a median 0.2 against bf16's 0.012, the first of 10 changed for 2 of 36 seed questions). It loads the folder's own
 ``model.safetensors`` (fp16 or fp32) and
 ``tokenizer.json`` and computes what ``BertForSequenceClassification`` does:
 BERT over ``[CLS] question [SEP] sentence [SEP]`` (segment ids 0 and 1), the
