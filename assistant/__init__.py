@@ -9,7 +9,8 @@ Example:
 import importlib
 
 from assistant.errors import (
-    AdapterError, ArticleError, AssistantError, DatasetError, EmptyArticleError, EmptyQuestionError, FetchError,
+    AdapterError, ArticleError, AssistantError, DatasetError, EmptyArticleError, EmptyIndexFolderError,
+    EmptyQuestionError, FetchError,
     FileTooLargeError, HistoryError, IndexCorruptError, IndexMissingError, IndexStaleError, IndexWriteError,
     MethodError, ModelMissingError, NoArticlesError, NoSuchFileError, QuestionError, ReaderError, SettingsError,
     SidecarError, StoreError, StoreLocationError, StoreRequestError, StoreUnavailableError, UnknownArticleError,
@@ -37,7 +38,8 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "AdapterError", "Answer", "Article", "ArticleError", "Assistant", "AssistantError", "Attribution", "DatasetError",
-    "EmptyArticleError", "EmptyQuestionError", "FetchError", "FileTooLargeError", "HistoryError", "IndexCorruptError",
+    "EmptyArticleError", "EmptyIndexFolderError", "EmptyQuestionError", "FetchError", "FileTooLargeError",
+    "HistoryError", "IndexCorruptError",
     "IndexMissingError", "IndexStaleError", "IndexWriteError", "MethodError", "ModelMissingError", "NoArticlesError",
     "NoSuchFileError", "Notice", "Quote", "QuestionError", "ReaderError", "Sentence", "Settings", "SettingsError",
     "SidecarError", "Speaker", "SpokenSentence", "StoreError", "StoreLocationError", "StoreRequestError",

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from assistant.attribution.roster import speakers_of
 from assistant.embedding.embedder import Embedder, embedder_for
-from assistant.errors import QuestionError, StoreError, StoreLocationError
+from assistant.errors import EmptyIndexFolderError, QuestionError, StoreLocationError
 from assistant.ingest.source import read_source
 from assistant.ranking import people, pipeline
 from assistant.ranking.candidates import Params
@@ -62,9 +62,7 @@ class Assistant:
         Milvus store instead (``milvus:///abs/path/index.db`` or ``http://host:19530``):
         the same, in Milvus (``store.milvus.lifecycle``). No article at all raises
         ``NoArticlesError`` unless ``allow_empty`` (the web chat, where articles can be uploaded)."""
-        if index_dir is not None and not str(index_dir).strip():  # Path("") is the working directory
-            raise StoreError("An empty index folder would put the index in the working directory: name a folder "
-                             "(such as index/), or pass none to keep the index in memory.")
+        EmptyIndexFolderError.check(index_dir)
         settings, embedder = _defaults(settings, embedder, store)
         location = parse_store(settings.store)
         if not location.is_local:

@@ -16,7 +16,7 @@ import os
 import sys
 import time
 
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, EmptyIndexFolderError
 
 DEFAULT_CORPUS = "corpus/"
 DEFAULT_INDEX = "index/"
@@ -315,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
+        EmptyIndexFolderError.check(getattr(args, "index", None))  # before the suites derive folders from it
         code = args.func(args)
         sys.stdout.flush()  # here, so a reader that left (`| head -1`) is handled below, not at exit
         return code

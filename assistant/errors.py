@@ -132,6 +132,20 @@ class IndexWriteError(StoreError):
         )
 
 
+class EmptyIndexFolderError(StoreError):
+    """An empty index folder: ``Path("")`` is the working directory, so the index would land wherever it ran."""
+
+    def __init__(self):
+        super().__init__("An empty index folder would put the index in the working directory: name a folder "
+                         "(such as index/), or pass none to keep the index in memory.")
+
+    @classmethod
+    def check(cls, index_dir) -> None:
+        """Raise for a blank ``index_dir`` (None, meaning no folder, passes)."""
+        if index_dir is not None and not str(index_dir).strip():
+            raise cls()
+
+
 class StoreLocationError(StoreError):
     """``ASSISTANT_STORE`` / ``--store`` names no store this version can use."""
 

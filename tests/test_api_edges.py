@@ -69,11 +69,12 @@ def test_every_error_class_the_package_defines_is_exported():
 
 @pytest.mark.parametrize("blank", ["", "  "])
 def test_an_empty_index_folder_is_refused_before_anything_is_written(blank, fake_settings, tmp_path, monkeypatch):
-    from assistant import Assistant, StoreError
+    from assistant import Assistant, EmptyIndexFolderError, StoreError
     from assistant.embedding.embedder import FakeEmbedder
     from tests.conftest import CORPUS
 
     monkeypatch.chdir(tmp_path)  # where Path("") would have put the index
-    with pytest.raises(StoreError, match="working directory"):
+    with pytest.raises(EmptyIndexFolderError, match="working directory") as raised:
         Assistant.from_paths([CORPUS], index_dir=blank, settings=fake_settings, embedder=FakeEmbedder())
+    assert isinstance(raised.value, StoreError)  # the CLI's exit code 2, as for the other index problems
     assert not list(tmp_path.iterdir())

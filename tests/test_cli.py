@@ -39,8 +39,9 @@ def test_errors_print_a_message_and_exit_non_zero(tmp_path):
     assert missing.returncode != 0 and "No such file or folder" in missing.stderr and "Traceback" not in missing.stderr
     verify = run("index", "verify", "--index", str(tmp_path / "empty"))
     assert verify.returncode == 2 and "assistant index build" in verify.stderr
-    blank = run("index", "build", "--corpus", str(tmp_path / "nowhere"), "--index", " ", cwd=tmp_path)
-    assert blank.returncode == 2 and "working directory" in blank.stderr and "Traceback" not in blank.stderr
+    for command in (("index", "build"), ("eval", "--suite", "news")):  # news indexes under INDEX/eval-news
+        blank = run(*command, "--corpus", str(tmp_path / "nowhere"), "--index", " ", cwd=tmp_path)
+        assert blank.returncode == 2 and "working directory" in blank.stderr and "Traceback" not in blank.stderr
     assert not list(tmp_path.iterdir())  # nothing written where it ran
 
 
