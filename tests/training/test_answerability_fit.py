@@ -19,7 +19,7 @@ from assistant.cli import main
 from assistant.errors import AssistantError, DatasetError
 from assistant.ranking.answerability import ALL_FEATURES, AnswerabilityModel, shipped_model
 from assistant.ranking.reader import verify_bundled
-from assistant.training.answerability import DEFAULT_DATA, INPUTS, OFF_EVERY, TARGETS, Row, fit_rows, inputs_record
+from assistant.training.answerability import DEFAULT_DATA, INPUTS, TARGETS, Row, fit_rows, inputs_record
 from tests.conftest import BBC, ROOT
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -72,6 +72,29 @@ def test_off_article_rows_teach_the_gate_and_the_probability_is_the_product():
     assert np.mean(with_off.probabilities(X[len(own):]) < with_off.threshold) > 0.95
 
 
+def test_the_gate_learns_from_the_rows_asked_alone_and_nothing_else_from_them():
+    """With rows asked of one-article indexes (``alone``), the gate is fitted on those alone:
+    off-article rows told apart by column 1 there (and by column 0 among the others) give a
+    gate that leans on column 1; the answer part and the threshold ignore the alone rows."""
+    rng = np.random.default_rng(3)
+    own = _rows(rng)
+    off = [Row([-3.0] + r.features[1:], False, False, True) for r in _rows(rng, n=0, off=200)]
+    alone = [Row(r.features[:1] + [2.0] + r.features[2:], r.right, r.answerable, alone=True) for r in _rows(rng)]
+    alone += [Row(r.features[:1] + [-2.0] + r.features[2:], False, False, True, alone=True)
+              for r in _rows(rng, n=0, off=200)]
+    model, without = fit_rows(own + off + alone), fit_rows(own + off)
+    assert model.gate.weights[1] == max(model.gate.weights) > 0
+    assert without.gate.weights[0] == max(without.gate.weights)
+    assert model.weights == pytest.approx(without.weights)
+    p = model.probabilities(np.array([r.features for r in own]))
+    right = np.array([r.right for r in own])
+    unanswerable = np.array([not r.answerable for r in own])
+    t = model.threshold  # set between the own rows' right-first and unanswerable ones
+    assert min(np.mean(p[right] >= t) - TARGETS[0], np.mean(p[unanswerable] < t) - TARGETS[1]) >= max(
+        min(np.mean(p[right] >= x) - TARGETS[0], np.mean(p[unanswerable] < x) - TARGETS[1])
+        for x in np.linspace(0, 1, 2001))
+
+
 def test_fit_refuses_rows_without_the_reader_or_without_unanswerable_ones():
     with pytest.raises(AssistantError, match="reader"):
         fit_rows([Row([0.1] * 5, True, True), Row([0.2] * 5, False, False)])
@@ -120,7 +143,8 @@ def test_command_fits_on_real_questions_and_records_what_it_read(tmp_path, monke
     fit = record["fit"]
     answerable = sum(c["answerable"] for c in cases if c["article"] in articles)
     assert fit["questions"] == 30 and fit["answerable"] == answerable
-    assert fit["off_article_asked"] == answerable // OFF_EVERY
+    # each question also asked of its article alone, each answerable one of the other article alone
+    assert fit["asked_alone"] == 30 and fit["off_article_asked"] == answerable
     assert 0.0 < model.threshold < 1.0
 
 
