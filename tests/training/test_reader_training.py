@@ -126,6 +126,55 @@ def test_the_null_option_is_the_target_of_unanswerable_questions_and_a_bar_for_t
         batch_loss(scorer, [none], Plan(negatives=1), "cpu")
 
 
+def test_validation_scores_each_question_as_a_loop_over_its_candidates_does():
+    """``validate`` against a loop over every question: hit@1 (the answer sentence above
+    every negative), unanswerable below "none" (every candidate's logit below 0) and the
+    mean loss of its batches; the stand-in reader's logit is the candidate's length / 10 - 1."""
+    torch = pytest.importorskip("torch")
+    from assistant.training.reader import Plan, batch_loss, validate
+    from assistant.training.reader_data import ReaderExample
+
+    class Inputs(dict):
+        def to(self, _):
+            return self
+
+    class Net:
+        modes: list = []
+
+        def __call__(self, lengths):
+            return type("Out", (), {"logits": (lengths - 1.0).view(-1, 1)})
+
+        def eval(self):
+            self.modes.append("eval")
+
+        def train(self):
+            self.modes.append("train")
+
+    class Scorer:
+        tokenizer = staticmethod(lambda q, t, **kw: Inputs(lengths=torch.tensor([len(x) / 10 for x in t])))
+        model = Net()
+
+        def __getitem__(self, _):
+            return self
+
+    rng = np.random.default_rng(0)
+    words = ["x" * int(n) for n in rng.integers(1, 25, size=200)]
+    examples = [ReaderExample("Q?", words[i] if i % 3 else "", tuple(words[i + 1 : i + 1 + int(rng.integers(1, 4))]))
+                for i in range(0, 150, 4)]
+    plan = Plan(negatives=3, null=True, batch_questions=4)
+    scorer = Scorer()
+    got = validate(scorer, examples, plan, "cpu")
+    hits = [len(e.positive) >= max(map(len, e.negatives)) for e in examples if e.positive]  # a tie: first wins
+    below = [max(map(len, e.negatives)) < 10 for e in examples if not e.positive]
+    losses = [float(batch_loss(scorer, examples[i : i + 4], plan, "cpu")[0]) for i in range(0, len(examples), 4)]
+    assert 0 < sum(hits) < len(hits) and 0 < sum(below) < len(below)  # both outcomes occur
+    assert got["questions"] == len(examples)
+    assert got["hit@1_of_candidates"] == pytest.approx(np.mean(hits))
+    assert got["unanswerable_below_none"] == pytest.approx(np.mean(below))
+    assert got["loss"] == pytest.approx(np.mean(losses), rel=1e-5)
+    assert Scorer.model.modes == ["eval", "train"]
+
+
 @pytest.mark.slow
 def test_labelled_questions_build_examples_with_unanswerable_ones_and_train(tmp_path):
     """``--data FILE.jsonl``: answerable questions get their answer sentence, unanswerable ones
