@@ -92,29 +92,46 @@ def test_a_tiny_run_checkpoints_resumes_to_the_same_weights_and_exports(tmp_path
     assert record["path"] == str(out) and record["weights_sha256"] == provenance["weights_sha256"]
 
 
-def test_the_null_option_is_the_target_of_unanswerable_questions_and_a_bar_for_the_rest():
-    """With ``Plan.null`` the loss of an unanswerable question is -log of the null option's
-    softmax share (logit 0 against every candidate), and an answerable question's answer must
-    beat the null option too; without it, an unanswerable example is refused."""
+def _length_scorer(offset: float = 0.0):
+    """A stand-in for the CrossEncoder: a candidate's logit is its length / 10 + ``offset``;
+    its ``model`` records the modes it is put in (``eval``, ``train``)."""
     torch = pytest.importorskip("torch")
-    from assistant.training.reader import Plan, batch_loss
-    from assistant.training.reader_data import ReaderExample
 
     class Inputs(dict):
         def to(self, _):
             return self
 
-    class Scorer:  # a stand-in for the CrossEncoder: the logit is the candidate's length / 10
+    class Net:
+        def __init__(self):
+            self.modes = []
+
+        def __call__(self, lengths):
+            return type("Out", (), {"logits": (lengths + offset).view(-1, 1)})
+
+        def eval(self):
+            self.modes.append("eval")
+
+        def train(self):
+            self.modes.append("train")
+
+    class Scorer:
         tokenizer = staticmethod(lambda q, t, **kw: Inputs(lengths=torch.tensor([len(x) / 10 for x in t])))
+        model = Net()
 
         def __getitem__(self, _):
             return self
 
-        @property
-        def model(self):
-            return lambda lengths: type("Out", (), {"logits": lengths.view(-1, 1)})
+    return Scorer()
 
-    scorer = Scorer()
+
+def test_the_null_option_is_the_target_of_unanswerable_questions_and_a_bar_for_the_rest():
+    """With ``Plan.null`` the loss of an unanswerable question is -log of the null option's
+    softmax share (logit 0 against every candidate), and an answerable question's answer must
+    beat the null option too; without it, an unanswerable example is refused."""
+    from assistant.training.reader import Plan, batch_loss
+    from assistant.training.reader_data import ReaderExample
+
+    scorer = _length_scorer()
     none = ReaderExample("Who?", "", ("abcde", "abcdefghij"))
     found = ReaderExample("Who?", "abcdefghijklmnopqrst", ("abcde",))
     plan = Plan(negatives=1, null=True)
@@ -130,39 +147,15 @@ def test_validation_scores_each_question_as_a_loop_over_its_candidates_does():
     """``validate`` against a loop over every question: hit@1 (the answer sentence above
     every negative), unanswerable below "none" (every candidate's logit below 0) and the
     mean loss of its batches; the stand-in reader's logit is the candidate's length / 10 - 1."""
-    torch = pytest.importorskip("torch")
     from assistant.training.reader import Plan, batch_loss, validate
     from assistant.training.reader_data import ReaderExample
-
-    class Inputs(dict):
-        def to(self, _):
-            return self
-
-    class Net:
-        modes: list = []
-
-        def __call__(self, lengths):
-            return type("Out", (), {"logits": (lengths - 1.0).view(-1, 1)})
-
-        def eval(self):
-            self.modes.append("eval")
-
-        def train(self):
-            self.modes.append("train")
-
-    class Scorer:
-        tokenizer = staticmethod(lambda q, t, **kw: Inputs(lengths=torch.tensor([len(x) / 10 for x in t])))
-        model = Net()
-
-        def __getitem__(self, _):
-            return self
 
     rng = np.random.default_rng(0)
     words = ["x" * int(n) for n in rng.integers(1, 25, size=200)]
     examples = [ReaderExample("Q?", words[i] if i % 3 else "", tuple(words[i + 1 : i + 1 + int(rng.integers(1, 4))]))
                 for i in range(0, 150, 4)]
     plan = Plan(negatives=3, null=True, batch_questions=4)
-    scorer = Scorer()
+    scorer = _length_scorer(offset=-1.0)
     got = validate(scorer, examples, plan, "cpu")
     hits = [len(e.positive) >= max(map(len, e.negatives)) for e in examples if e.positive]  # a tie: first wins
     below = [max(map(len, e.negatives)) < 10 for e in examples if not e.positive]
@@ -172,7 +165,7 @@ def test_validation_scores_each_question_as_a_loop_over_its_candidates_does():
     assert got["hit@1_of_candidates"] == pytest.approx(np.mean(hits))
     assert got["unanswerable_below_none"] == pytest.approx(np.mean(below))
     assert got["loss"] == pytest.approx(np.mean(losses), rel=1e-5)
-    assert Scorer.model.modes == ["eval", "train"]
+    assert scorer.model.modes == ["eval", "train"]
 
 
 @pytest.mark.slow
