@@ -56,7 +56,8 @@ class Settings(BaseModel):
     # Queries and small batches through the numpy encoder (no torch import); see light_encoder.py.
     light_encoder: bool = True
     # Index builds encode with bfloat16 matrix products where the CPU computes them natively
-    # (1.7x faster here, cosine >= 0.9999 to float32; see embed.py). Queries stay float32.
+    # (1.7x faster here, cosine >= 0.9999 to float32; see embed.py). Queries too, with the reader on
+    # (embedder_for: torch is loaded for the reader anyway); float32 numpy without it, or when off.
     bf16_build: bool = True
     # The reader (ranking/reader.py): "bundled" (assistant/data/reader), "none", or a CrossEncoder path
     # or name; it reads the ranker's top reader_top_n candidates of every question.

@@ -75,10 +75,13 @@ class SentenceTransformerEmbedder:
     """The real model, loaded lazily on first use; ``encode`` is serialised by a lock
     because the underlying model is not thread-safe. With an adapter (see
     ``adapter.py``) its deltas are merged into the weights at load, on both the
-    sentence-transformers and the numpy path, and its sha256 joins the model id."""
+    sentence-transformers and the numpy path, and its sha256 joins the model id. With
+    ``torch_queries`` a query goes through the light encoder's packed torch path (bfloat16
+    products where native): 2.5x faster, but it imports torch, which the reader does anyway."""
 
     def __init__(self, model: str = BUNDLED_MODEL, batch_size: int = 64, cache_size: int = 256,
-                 light: bool = True, bf16: bool = True, adapter: str | tuple[Adapter, str] | None = SHIPPED):
+                 light: bool = True, bf16: bool = True, adapter: str | tuple[Adapter, str] | None = SHIPPED,
+                 torch_queries: bool = True):
         self._where, self.weights_sha256 = resolve_model(model)
         resolved = resolve_adapter(model, adapter)
         self._adapter = resolved[0] if resolved else None
@@ -89,6 +92,7 @@ class SentenceTransformerEmbedder:
         self._light_wanted = light
         self._light = None
         self._bf16 = bf16
+        self._torch_queries = torch_queries
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
@@ -148,6 +152,12 @@ class SentenceTransformerEmbedder:
         with self._lock:
             self._cache.clear()
 
+    def _encode_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            if self._torch_queries and self._light_encoder() is not None:
+                return self._light.encode_packed([text], self._bf16)[0]
+        return self._encode([text], False, bf16=False)[0]  # float32 on the other paths
+
     def encode_query(self, text: str) -> np.ndarray:
         """One query vector, from a small LRU cache when asked before."""
         with self._lock:
@@ -155,7 +165,7 @@ class SentenceTransformerEmbedder:
             if hit is not None:
                 self._cache.move_to_end(text)
                 return hit
-        vector = self._encode([text], False, bf16=False)[0]  # queries stay float32, whichever path encodes them
+        vector = self._encode_query(text)
         vector.setflags(write=False)
         with self._lock:
             self._cache[text] = vector
@@ -193,25 +203,29 @@ class FakeEmbedder:
 
 
 def make_embedder(model: str = BUNDLED_MODEL, batch_size: int = 64, cache_size: int = 256, light: bool = True,
-                  bf16: bool = True, adapter: str | tuple[Adapter, str] | None = SHIPPED) -> Embedder:
+                  bf16: bool = True, adapter: str | tuple[Adapter, str] | None = SHIPPED,
+                  torch_queries: bool = True) -> Embedder:
     """``'fake'`` gives the test embedder; anything else a sentence-transformers model
     (with the numpy encoder for queries and small batches when ``light``, and bf16
     batch encoding where the CPU has it when ``bf16``), with ``adapter`` merged in
-    (``'bundled'``, ``'none'``, a path, or a loaded ``(Adapter, sha256)``)."""
+    (``'bundled'``, ``'none'``, a path, or a loaded ``(Adapter, sha256)``), and queries
+    through packed torch when ``torch_queries``."""
     if model.startswith("fake"):
         return FakeEmbedder()
     return SentenceTransformerEmbedder(model, batch_size=batch_size, cache_size=cache_size, light=light, bf16=bf16,
-                                       adapter=adapter)
+                                       adapter=adapter, torch_queries=torch_queries)
 
 
 def embedder_for(settings, cache_size: int | None = None,
                  adapter: str | tuple[Adapter, str] | None = None) -> Embedder:
     """``make_embedder`` with every model setting of a ``Settings`` (``ASSISTANT_*``),
     and optionally a larger query cache (the evaluation suites ask thousands) or
-    another ``adapter`` than ``settings.adapter``.
+    another ``adapter`` than ``settings.adapter``. Queries take the packed torch path when
+    the reader is on: it imports torch anyway, and without it a cold ask need not.
 
     Example: ``embedder_for(Settings(model="fake"))`` gives the test embedder.
     """
     return make_embedder(settings.model, settings.batch_size,
                          settings.query_cache_size if cache_size is None else cache_size,
-                         settings.light_encoder, settings.bf16_build, settings.adapter if adapter is None else adapter)
+                         settings.light_encoder, settings.bf16_build, settings.adapter if adapter is None else adapter,
+                         torch_queries=settings.reader != "none")

@@ -94,6 +94,7 @@ class LightEncoder:
             adapter.merge_into(tensors)
         self._setup(folder, tensors)
         self._tokenizer.enable_truncation(max_length)
+        self._packed = None
 
     def _setup(self, folder: Path, tensors: dict[str, np.ndarray]) -> None:
         """Weights (float32, Linear weights transposed), shapes from ``config.json``, the tokenizer."""
@@ -169,6 +170,25 @@ class LightEncoder:
             for chunk in _chunks(order, lengths, SINGLE_THREAD_TOKENS):
                 out[chunk] = self._forward(*self._tokens([texts[i] for i in chunk]))
         return out
+
+    def encode_packed(self, texts: list[str], bf16: bool = True) -> np.ndarray:
+        """``encode`` in torch over packed tokens, bfloat16 products where native (``packed_bert``):
+        a seed question in 4.6 ms on 2 cores against 11.7 ms here in numpy, cosine >= 0.9999 to
+        it. Worth it only where torch is imported anyway (the reader); it imports torch."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        import torch
+
+        from assistant.embedding.packed_bert import PackedBert
+
+        if self._packed is None or self._packed.bf16 != bf16:
+            self._packed = PackedBert(self._w, self._heads, self._layers, self._eps, bf16=bf16)
+        ids = [e.ids for e in self._tokenizer.encode_batch(texts)]
+        hidden, starts = self._packed.hidden(ids, [[0] * len(x) for x in ids])
+        with torch.inference_mode():
+            pooled = torch.stack([hidden[a:b].mean(0) for a, b in zip(starts[:-1], starts[1:])])
+            pooled = pooled / pooled.norm(dim=1, keepdim=True).clamp_min(1e-12)
+        return np.ascontiguousarray(pooled.numpy(), dtype=np.float32)
 
     def _forward(self, ids: np.ndarray, keep: np.ndarray) -> np.ndarray:
         w = self._w

@@ -1,11 +1,12 @@
 """The reader (a BERT cross-encoder with one logit) without transformers or sentence-transformers.
 
 Importing sentence-transformers costs about 5 s here and torch alone about
-1.1 s, so the reader runs its own forward pass: in torch with bfloat16 matrix
-products where the CPU computes them natively (``backend="torch"``, the default:
-10 pairs in about 40 ms on 2 cores, against 200 ms for float32 numpy on one), or
-in numpy (``backend="numpy"``, the float32 reference the tests compare with).
-int8 dynamic quantisation was faster still (32 ms) but moved logits by up to 2.7
+1.1 s, so the reader runs its own forward pass: in torch over packed tokens with
+bfloat16 matrix products where the CPU computes them natively (``backend="torch"``,
+the default; see ``packed_bert``: 10 pairs in about 49 ms on 2 cores), or in numpy
+(``backend="numpy"``, the float32 reference the tests compare with).
+int8 dynamic quantisation was faster still (32 ms, against 40 ms for padded bf16 then)
+but moved logits by up to 2.7
 and changed the top candidate, so it is not used (per-channel int8 weights: up to
 1.4, a median 0.2 against bf16's 0.012, the first of 10 changed for 2 of 36 seed questions). It loads the folder's own
 ``model.safetensors`` (fp16 or fp32) and
@@ -31,12 +32,11 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.embedding.runtime import bf16_autocast
 from assistant.embedding.light_encoder import SINGLE_THREAD_TOKENS, LightEncoder, _chunks, _layer_norm
 
-# Token slots (pairs x longest) per torch batch: batching pairs of similar length wastes less on
-# padding (seed warm ask median 63.8 ms in one batch, 52.5 ms at 400, 53.7 at 200, 54.5 at 700).
-TORCH_TOKENS = 400
+# Pairs per packed torch pass: bounds the memory of a long list (the evaluation's sweeps read 50);
+# the chat's 10 go in one pass, which needs no padding (packed_bert).
+TORCH_PAIRS = 64
 
 
 def supports(folder: Path) -> bool:
@@ -54,7 +54,7 @@ def supports(folder: Path) -> bool:
 class LightReader(LightEncoder):
     """BERT + pooler + classifier in numpy: one relevance logit per (question, sentence)."""
 
-    def __init__(self, folder: Path | str, max_length: int = 96, backend: str = "torch"):
+    def __init__(self, folder: Path | str, max_length: int = 96, backend: str = "torch", bf16: bool = True):
         from safetensors.numpy import load_file
 
         folder = Path(folder)
@@ -67,7 +67,12 @@ class LightReader(LightEncoder):
         if backend == "torch":
             import torch
 
-            self._t = {k: torch.from_numpy(v) for k, v in self._w.items()}
+            from assistant.embedding.packed_bert import PackedBert
+
+            self._bert = PackedBert(self._w, self._heads, self._layers, self._eps, bf16=bf16)
+            head = ("pooler.", "classifier.")
+            self._head = {k: torch.from_numpy(v) for k, v in self._w.items() if k.startswith(head)}
+            self._w = {}  # the packed encoder holds its own copies; the numpy ones would double the memory
 
     @staticmethod
     def _pairs(encodings: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -87,13 +92,12 @@ class LightReader(LightEncoder):
         from threadpoolctl import threadpool_limits
 
         encodings = self._tokenizer.encode_batch([(question, s) for s in sentences])  # once: chunks reuse them
+        if self.backend == "torch":
+            return np.concatenate([self._torch_logits(encodings[i : i + TORCH_PAIRS])
+                                   for i in range(0, len(encodings), TORCH_PAIRS)])
         lengths = [len(e.ids) for e in encodings]
         order = sorted(range(len(sentences)), key=lengths.__getitem__)
         out = np.zeros(len(sentences), dtype=np.float32)
-        if self.backend == "torch":  # batches of similar length: padding is wasted work
-            for chunk in _chunks(order, lengths, TORCH_TOKENS):
-                out[chunk] = self._torch_logits(*self._pairs([encodings[i] for i in chunk]))
-            return out
         with threadpool_limits(limits=1, user_api="blas"):  # see LightEncoder.encode
             for chunk in _chunks(order, lengths, SINGLE_THREAD_TOKENS * 2):
                 out[chunk] = self._logits(*self._pairs([encodings[i] for i in chunk]))
@@ -110,38 +114,13 @@ class LightReader(LightEncoder):
         pooled = np.tanh(x[:, 0] @ w["pooler.dense.weight"] + w["pooler.dense.bias"])
         return (pooled @ w["classifier.weight"] + w["classifier.bias"])[:, 0]
 
-    def _torch_logits(self, ids: np.ndarray, types: np.ndarray, keep: np.ndarray) -> np.ndarray:
-        """``_logits`` in torch, under bfloat16 autocast where the CPU has it (layer norms stay float32)."""
+    def _torch_logits(self, encodings: list) -> np.ndarray:
+        """``_logits`` over packed pairs (``packed_bert``); the pooler and classifier in float32."""
         import torch
-        import torch.nn.functional as F
 
-        t, eps, heads = self._t, self._eps, self._heads
-        ids_t, types_t = torch.from_numpy(ids), torch.from_numpy(types)
-        mask = torch.from_numpy((1.0 - keep) * np.float32(-1e9))[:, None, None, :]
-        with torch.inference_mode(), bf16_autocast(True):
-            x = (t["embeddings.word_embeddings.weight"][ids_t]
-                 + t["embeddings.position_embeddings.weight"][: ids.shape[1]]
-                 + t["embeddings.token_type_embeddings.weight"][types_t])
-            x = F.layer_norm(x, (self.dim,), t["embeddings.LayerNorm.weight"], t["embeddings.LayerNorm.bias"], eps)
-            batch, seq = ids.shape
-            for i in range(self._layers):
-                p = f"encoder.layer.{i}"
-
-                def lin(v, name):
-                    return v @ t[f"{name}.weight"] + t[f"{name}.bias"]
-
-                def split(v):
-                    return v.reshape(batch, seq, heads, -1).transpose(1, 2)
-
-                q, k, v = (split(lin(x, f"{p}.attention.self.{n}")) for n in ("query", "key", "value"))
-                context = F.scaled_dot_product_attention(q, k, v, attn_mask=mask.to(q.dtype))
-                attended = lin(context.transpose(1, 2).reshape(batch, seq, -1), f"{p}.attention.output.dense")
-                x = F.layer_norm(attended + x, (self.dim,), t[f"{p}.attention.output.LayerNorm.weight"],
-                                 t[f"{p}.attention.output.LayerNorm.bias"], eps)
-                hidden = lin(F.gelu(lin(x, f"{p}.intermediate.dense")), f"{p}.output.dense")
-                x = F.layer_norm(hidden + x, (self.dim,), t[f"{p}.output.LayerNorm.weight"],
-                                 t[f"{p}.output.LayerNorm.bias"], eps)
-            pooled = torch.tanh(x[:, 0] @ t["pooler.dense.weight"] + t["pooler.dense.bias"])
-            logits = pooled @ t["classifier.weight"] + t["classifier.bias"]
-        return logits[:, 0].float().numpy()
-
+        hidden, starts = self._bert.hidden([e.ids for e in encodings], [e.type_ids for e in encodings])
+        h = self._head
+        with torch.inference_mode():
+            pooled = torch.tanh(hidden[starts[:-1]] @ h["pooler.dense.weight"] + h["pooler.dense.bias"])
+            logits = pooled @ h["classifier.weight"] + h["classifier.bias"]
+        return logits[:, 0].numpy()
