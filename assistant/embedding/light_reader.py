@@ -3,7 +3,7 @@
 Importing sentence-transformers costs about 5 s here and torch alone about
 1.1 s, so the reader runs its own forward pass: in torch over packed tokens with
 bfloat16 matrix products where the CPU computes them natively (``backend="torch"``,
-the default; see ``packed_bert``: 10 pairs in about 49 ms on 2 cores), or in numpy
+the default; see ``packed_bert``: 10 pairs in about 48 ms on 2 cores), or in numpy
 (``backend="numpy"``, the float32 reference the tests compare with).
 int8 dynamic quantisation was faster still (32 ms, against 40 ms for padded bf16 then)
 but moved logits by up to 2.7

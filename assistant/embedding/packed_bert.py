@@ -26,12 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def native_bf16() -> bool:
-    """True when the CPU computes bfloat16 matrix products natively (AVX512-BF16 or AMX)."""
-    import torch
-
-    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+from assistant.embedding.runtime import native_bf16
 
 
 class PackedBert:

@@ -23,6 +23,13 @@ def bundled_model_dir() -> Path:
     return Path(spec.origin).parent / "model"
 
 
+def native_bf16() -> bool:
+    """True when the CPU computes bfloat16 matrix products natively (AVX512-BF16 or AMX)."""
+    import torch
+
+    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
 def bf16_autocast(wanted: bool):
     """bfloat16 matrix products for batch encoding when the CPU computes them natively
     (AVX512-BF16 or AMX), with cosine >= 0.9999 to the float32 vectors (tested). On the
@@ -32,6 +39,6 @@ def bf16_autocast(wanted: bool):
 
     import torch
 
-    if wanted and torch.ops.mkldnn._is_mkldnn_bf16_supported():
+    if wanted and native_bf16():
         return torch.autocast("cpu", dtype=torch.bfloat16)
     return contextlib.nullcontext()

@@ -9,7 +9,7 @@ import pytest
 from assistant.embedding.embedder import bundled_model_dir
 from assistant.embedding.light_encoder import LightEncoder
 from assistant.embedding.light_reader import LightReader
-from assistant.embedding.packed_bert import native_bf16
+from assistant.embedding.runtime import native_bf16
 from assistant.ranking.reader import READER_DIR
 
 pytestmark = pytest.mark.slow
