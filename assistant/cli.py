@@ -25,7 +25,11 @@ DEFAULT_INDEX = "index/"
 def _settings(args):
     from assistant.settings import Settings
 
-    return Settings.from_env(progress=not getattr(args, "quiet", False), store=getattr(args, "store", None))
+    # A one-shot `ask` reads in float32 numpy: importing torch would cost it about 1 s, more than it saves.
+    one_shot = getattr(args, "command", None) == "ask" and "ASSISTANT_READER_BACKEND" not in os.environ
+    backend = "numpy" if one_shot else None
+    return Settings.from_env(progress=not getattr(args, "quiet", False), store=getattr(args, "store", None),
+                             reader_backend=backend)
 
 
 def _bot(args, rebuild: bool = False, allow_empty: bool = False, build: bool = False):

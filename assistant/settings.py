@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import os
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
@@ -63,6 +64,10 @@ class Settings(BaseModel):
     # or name; it reads the ranker's top reader_top_n candidates of every question.
     reader: str = "bundled"
     reader_top_n: int = Field(10, ge=1, le=100)
+    # How the bundled reader (and, with it, the query) computes: "torch" (bfloat16 products where native,
+    # packed_bert.py; 10 pairs in ~48 ms) or "numpy" (float32, ~200 ms, but no torch import, which costs
+    # a one-shot process ~1 s: `assistant ask` takes numpy unless this is set).
+    reader_backend: Literal["torch", "numpy"] = "torch"
     # (question, sentence) logits the reader keeps (LRU; 0: none): a question asked again skips the reader.
     reader_cache_size: int = Field(4096, ge=0)
     # Above this many sentences the dense index is approximate (IVF lists, see dense.py).

@@ -59,6 +59,9 @@ def test_settings_from_the_environment_and_their_errors(tmp_path, corpus_copy):
                               timeout=300, env={**env, "ASSISTANT_TOP_K": bad})
         assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
         assert f"ASSISTANT_TOP_K={bad!r}" in done.stderr and "Bad setting" in done.stderr
+    done = subprocess.run([sys.executable, "-m", "assistant", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, env={**env, "ASSISTANT_READER_BACKEND": "gpu"})
+    assert done.returncode == 1 and "ASSISTANT_READER_BACKEND='gpu'" in done.stderr, done.stderr
 
 
 def test_empty_corpus_folder_and_cases_without_path_are_errors(tmp_path):
@@ -131,9 +134,10 @@ def test_empty_question_is_refused(tmp_path, corpus_copy):
 
 
 def test_ask_imports_no_transformers_gradio_or_sentence_transformers(tmp_path, corpus_copy):
-    """A cold ``assistant ask`` loads torch only for the reader's bfloat16 products (1.1 s);
-    transformers and sentence-transformers (5 s) and gradio stay out. Without the reader, not even torch.
-    (A retrieval question: a question about a person is answered without the reader.)"""
+    """A cold ``assistant ask`` reads in float32 numpy: torch (1.1 s), transformers and
+    sentence-transformers (5 s) and gradio stay out. With ``ASSISTANT_READER_BACKEND=torch``
+    it loads torch, for the reader's bfloat16 products, and nothing heavier; without the reader,
+    nothing. (A retrieval question: a question about a person is answered without the reader.)"""
     idx = str(tmp_path / "idx")
     assert run("index", "build", "--corpus", str(corpus_copy), "--index", idx).returncode == 0
     code = (
@@ -145,11 +149,11 @@ def test_ask_imports_no_transformers_gradio_or_sentence_transformers(tmp_path, c
         "print(rc, bool(out.getvalue().strip()), heavy)\n"
     )
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_PROGRESS": "0"}
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
-    assert done.stdout.strip() == "0 True ['torch']", done.stderr
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env={**env, "ASSISTANT_READER": "none"})
-    assert done.stdout.strip() == "0 True []", done.stderr
+    for extra, heavy in (({}, "[]"), ({"ASSISTANT_READER_BACKEND": "torch"}, "['torch']"),
+                         ({"ASSISTANT_READER": "none"}, "[]")):
+        done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                              env={**env, **extra})
+        assert done.stdout.strip() == f"0 True {heavy}", (extra, done.stderr)
 
 
 def test_bench_quick_reports_every_measurement(tmp_path):

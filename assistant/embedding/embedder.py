@@ -221,11 +221,11 @@ def embedder_for(settings, cache_size: int | None = None,
     """``make_embedder`` with every model setting of a ``Settings`` (``ASSISTANT_*``),
     and optionally a larger query cache (the evaluation suites ask thousands) or
     another ``adapter`` than ``settings.adapter``. Queries take the packed torch path when
-    the reader is on: it imports torch anyway, and without it a cold ask need not.
+    the reader is on in torch: it imports torch anyway, and without it a cold ask need not.
 
     Example: ``embedder_for(Settings(model="fake"))`` gives the test embedder.
     """
     return make_embedder(settings.model, settings.batch_size,
                          settings.query_cache_size if cache_size is None else cache_size,
                          settings.light_encoder, settings.bf16_build, settings.adapter if adapter is None else adapter,
-                         torch_queries=settings.reader != "none")
+                         torch_queries=settings.reader != "none" and settings.reader_backend == "torch")

@@ -4,7 +4,8 @@ Importing sentence-transformers costs about 5 s here and torch alone about
 1.1 s, so the reader runs its own forward pass: in torch over packed tokens with
 bfloat16 matrix products where the CPU computes them natively (``backend="torch"``,
 the default; see ``packed_bert``: 10 pairs in about 48 ms on 2 cores), or in numpy
-(``backend="numpy"``, the float32 reference the tests compare with).
+(``backend="numpy"``, float32: the reference the tests compare with, and what a
+one-shot ``assistant ask`` uses, since importing torch would cost it more than it saves).
 int8 dynamic quantisation was faster still (32 ms, against 40 ms for padded bf16 then)
 but moved logits by up to 2.7
 and changed the top candidate, so it is not used (per-channel int8 weights: up to
@@ -32,11 +33,14 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.embedding.light_encoder import SINGLE_THREAD_TOKENS, LightEncoder, _chunks, _layer_norm
+from assistant.embedding.light_encoder import LightEncoder, _chunks, _layer_norm
 
 # Pairs per packed torch pass: bounds the memory of a long list (the evaluation's sweeps read 50);
 # the chat's 10 go in one pass, which needs no padding (packed_bert).
 TORCH_PAIRS = 64
+# Token slots (pairs x longest) per numpy pass on one thread: a seed question's 10 pairs took a median
+# 204 ms at 300 (214 at 200 and 600, 390 at 1,024, where the layer's intermediates outgrow the cache).
+NUMPY_TOKENS = 300
 
 
 def supports(folder: Path) -> bool:
@@ -99,7 +103,7 @@ class LightReader(LightEncoder):
         order = sorted(range(len(sentences)), key=lengths.__getitem__)
         out = np.zeros(len(sentences), dtype=np.float32)
         with threadpool_limits(limits=1, user_api="blas"):  # see LightEncoder.encode
-            for chunk in _chunks(order, lengths, SINGLE_THREAD_TOKENS * 2):
+            for chunk in _chunks(order, lengths, NUMPY_TOKENS):
                 out[chunk] = self._logits(*self._pairs([encodings[i] for i in chunk]))
         return out
 

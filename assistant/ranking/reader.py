@@ -104,8 +104,8 @@ class LazyReader:
     ``cache_size`` (question, sentence) logits are kept, so a question asked again (a popular one
     in the chat) skips the reader, its costly part."""
 
-    def __init__(self, setting: str, cache_size: int = 0):
-        self.setting = setting
+    def __init__(self, setting: str, cache_size: int = 0, backend: str = "torch"):
+        self.setting, self.backend = setting, backend
         self._model = None
         self._lock = threading.Lock()
         self._cache = ScoreCache(cache_size) if cache_size else None
@@ -115,7 +115,7 @@ class LazyReader:
         if self._model is None:
             with self._lock:
                 if self._model is None:
-                    self._model = _load(self.setting)
+                    self._model = _load(self.setting, self.backend)
         if self._cache is None:
             return np.asarray(self._model.scores(question, sentences), dtype=np.float32)
         return self._cache.scores(question, sentences, self._model.scores)
@@ -143,14 +143,14 @@ class _CrossEncoderReader:
                                    show_progress_bar=False, convert_to_numpy=True).reshape(-1)
 
 
-def _load(setting: str):
+def _load(setting: str, backend: str = "torch"):
     from assistant.embedding.light_reader import LightReader, supports
 
     folder = READER_DIR if setting == BUNDLED else Path(setting)
     if setting == BUNDLED:
         verify_bundled(folder)
     if folder.is_dir() and supports(folder):
-        return LightReader(folder)
+        return LightReader(folder, backend=backend)
     try:
         return _CrossEncoderReader(str(folder) if folder.exists() else setting)
     except Exception as exc:  # any loading failure of a user's model becomes one clear error
@@ -185,4 +185,5 @@ class CachedReader:
 def reader_for(settings) -> LazyReader | None:
     """The reader ``settings.reader`` names, loaded lazily, with a cache of ``settings.reader_cache_size``
     logits, or None for ``none``."""
-    return None if settings.reader == NONE else LazyReader(settings.reader, settings.reader_cache_size)
+    return None if settings.reader == NONE else LazyReader(settings.reader, settings.reader_cache_size,
+                                                           settings.reader_backend)

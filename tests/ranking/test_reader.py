@@ -80,3 +80,20 @@ def test_numpy_reader_equals_sentence_transformers_on_the_seed(real_bot):
     assert np.allclose(exact, heavy, atol=2e-3)  # the same function, in float32
     fast = LightReader(READER_DIR).scores(question, sentences)  # bfloat16 products where the CPU has them
     assert np.allclose(fast, heavy, atol=0.1) and int(np.argmax(fast)) == int(np.argmax(heavy))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not BUNDLED_PRESENT, reason="no bundled reader trained yet")
+def test_numpy_and_torch_backends_give_the_same_answers_on_the_seed(real_bot):
+    """The one-shot ``assistant ask`` reads in float32 numpy, the chat and the API in torch
+    (bfloat16 products): the same quotes and found / not found for every seed question."""
+    from assistant import Assistant
+    from tests.conftest import CORPUS, ROOT
+
+    numpy_bot = Assistant.from_paths([CORPUS], settings=Settings(progress=False, reader_backend="numpy"))
+    assert numpy_bot.engine.reader.backend == "numpy" and real_bot.engine.reader.backend == "torch"
+    for line in (ROOT / "eval" / "seed.jsonl").read_text(encoding="utf-8").splitlines():
+        question = json.loads(line)["question"]
+        fast, exact = real_bot.ask(question), numpy_bot.ask(question)
+        assert [q.text for q in fast.quotes] == [q.text for q in exact.quotes], question
+        assert fast.found == exact.found and abs(fast.confidence - exact.confidence) < 0.02, question
