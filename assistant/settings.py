@@ -57,16 +57,16 @@ class Settings(BaseModel):
     # Queries and small batches through the numpy encoder (no torch import); see light_encoder.py.
     light_encoder: bool = True
     # Index builds encode with bfloat16 matrix products where the CPU computes them natively
-    # (1.7x faster here, cosine >= 0.9999 to float32; see embed.py). Queries too, with the reader on
-    # (embedder_for: torch is loaded for the reader anyway); float32 numpy without it, or when off.
+    # (1.7x faster here, cosine >= 0.9999 to float32; see embed.py). Queries too, with the reader on in
+    # torch (embedder_for: torch is loaded for it anyway); float32 numpy otherwise, or when this is off.
     bf16_build: bool = True
     # The reader (ranking/reader.py): "bundled" (assistant/data/reader), "none", or a CrossEncoder path
     # or name; it reads the ranker's top reader_top_n candidates of every question.
     reader: str = "bundled"
     reader_top_n: int = Field(10, ge=1, le=100)
-    # How the bundled reader (and, with it, the query) computes: "torch" (bfloat16 products where native,
-    # packed_bert.py; 10 pairs in ~48 ms) or "numpy" (float32, ~200 ms, but no torch import, which costs
-    # a one-shot process ~1 s: `assistant ask` takes numpy unless this is set).
+    # How a reader light_reader supports (the bundled one does), and with it the query, computes: "torch"
+    # (bfloat16 products where native, packed_bert.py; 10 pairs in ~48 ms) or "numpy" (float32, ~200 ms,
+    # but no torch import, which costs a one-shot process ~1 s: `assistant ask` takes numpy unless set).
     reader_backend: Literal["torch", "numpy"] = "torch"
     # (question, sentence) logits the reader keeps (LRU; 0: none): a question asked again skips the reader.
     reader_cache_size: int = Field(4096, ge=0)

@@ -63,7 +63,7 @@ def store(request, tmp_path_factory) -> str:
 def real_embedder():
     from assistant.embedding.embedder import SentenceTransformerEmbedder
 
-    return SentenceTransformerEmbedder()
+    return SentenceTransformerEmbedder(torch_queries=True)  # as embedder_for gives it with the reader in torch
 
 
 @pytest.fixture(scope="session")

@@ -64,6 +64,21 @@ def test_settings_from_the_environment_and_their_errors(tmp_path, corpus_copy):
     assert done.returncode == 1 and "ASSISTANT_READER_BACKEND='gpu'" in done.stderr, done.stderr
 
 
+def test_only_a_one_shot_ask_reads_in_numpy_unless_the_backend_is_set(monkeypatch):
+    from argparse import Namespace
+
+    from assistant.cli import _settings
+
+    monkeypatch.delenv("ASSISTANT_READER_BACKEND", raising=False)
+    assert _settings(Namespace(command="ask")).reader_backend == "numpy"
+    for command in ("serve", "eval", "bench", "index", "speakers"):
+        assert _settings(Namespace(command=command)).reader_backend == "torch", command
+    monkeypatch.setenv("ASSISTANT_READER_BACKEND", "torch")
+    assert _settings(Namespace(command="ask")).reader_backend == "torch"
+    monkeypatch.setenv("ASSISTANT_READER_BACKEND", "numpy")
+    assert _settings(Namespace(command="serve")).reader_backend == "numpy"
+
+
 def test_empty_corpus_folder_and_cases_without_path_are_errors(tmp_path):
     (tmp_path / "empty").mkdir()
     empty = run("ask", "Who?", "--corpus", str(tmp_path / "empty"), "--index", str(tmp_path / "idx"))

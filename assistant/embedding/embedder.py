@@ -81,7 +81,7 @@ class SentenceTransformerEmbedder:
 
     def __init__(self, model: str = BUNDLED_MODEL, batch_size: int = 64, cache_size: int = 256,
                  light: bool = True, bf16: bool = True, adapter: str | tuple[Adapter, str] | None = SHIPPED,
-                 torch_queries: bool = True):
+                 torch_queries: bool = False):
         self._where, self.weights_sha256 = resolve_model(model)
         resolved = resolve_adapter(model, adapter)
         self._adapter = resolved[0] if resolved else None
@@ -204,7 +204,7 @@ class FakeEmbedder:
 
 def make_embedder(model: str = BUNDLED_MODEL, batch_size: int = 64, cache_size: int = 256, light: bool = True,
                   bf16: bool = True, adapter: str | tuple[Adapter, str] | None = SHIPPED,
-                  torch_queries: bool = True) -> Embedder:
+                  torch_queries: bool = False) -> Embedder:
     """``'fake'`` gives the test embedder; anything else a sentence-transformers model
     (with the numpy encoder for queries and small batches when ``light``, and bf16
     batch encoding where the CPU has it when ``bf16``), with ``adapter`` merged in

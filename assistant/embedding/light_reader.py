@@ -56,7 +56,9 @@ def supports(folder: Path) -> bool:
 
 
 class LightReader(LightEncoder):
-    """BERT + pooler + classifier in numpy: one relevance logit per (question, sentence)."""
+    """BERT + pooler + classifier, in torch over packed tokens or in numpy: one relevance logit
+    per (question, sentence). With the torch backend only ``scores`` works: the numpy weights
+    the inherited encoder methods read are dropped."""
 
     def __init__(self, folder: Path | str, max_length: int = 96, backend: str = "torch", bf16: bool = True):
         from safetensors.numpy import load_file

@@ -24,10 +24,12 @@ def bundled_model_dir() -> Path:
 
 
 def native_bf16() -> bool:
-    """True when the CPU computes bfloat16 matrix products natively (AVX512-BF16 or AMX)."""
+    """True when the CPU computes bfloat16 matrix products natively (AVX512-BF16 or AMX).
+    oneDNN's own check (``torch.ops.mkldnn._is_mkldnn_bf16_supported``) also says yes on
+    AVX512 CPUs that only emulate bfloat16, where it would be slower than float32."""
     import torch
 
-    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
 
 
 def bf16_autocast(wanted: bool):
