@@ -67,7 +67,10 @@ class LightReader(LightEncoder):
         raw = load_file(str(folder / "model.safetensors"))
         self._setup(folder, {k.removeprefix("bert."): v.astype(np.float32) if v.dtype != np.int64 else v
                              for k, v in raw.items()})
-        self._tokenizer.enable_truncation(max_length, strategy="only_second")
+        # Longest first: the longer of question and sentence loses tokens first. For a question under
+        # half of max_length this is "only the sentence" (what training saw); a longer question is cut
+        # too, where "only_second" raised an error for any question over max_length tokens.
+        self._tokenizer.enable_truncation(max_length, strategy="longest_first")
         self._w["classifier.weight"] = np.ascontiguousarray(self._w["classifier.weight"].T)
         self.backend = backend
         if backend == "torch":

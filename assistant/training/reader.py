@@ -156,7 +156,7 @@ def encode(tokenizer, batch: list[ReaderExample], plan: Plan):
         valid[row, : len(texts)] = True
         targets.append(0 if e.positive else width)
         pairs += [(e.question, t) for t in texts]
-    inputs = tokenizer([q for q, _ in pairs], [t for _, t in pairs], padding=True, truncation="only_second",
+    inputs = tokenizer([q for q, _ in pairs], [t for _, t in pairs], padding=True, truncation="longest_first",
                        max_length=plan.max_length, return_tensors="pt")
     return inputs, valid, torch.tensor(targets, dtype=torch.long), len(pairs)
 

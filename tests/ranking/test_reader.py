@@ -74,12 +74,16 @@ def test_numpy_reader_equals_sentence_transformers_on_the_seed(real_bot):
     from assistant.embedding.light_reader import LightReader
 
     sentences = [s.text for s in real_bot.articles[0].sentences]
-    question = "Who did Zuckerberg call after the election?"
-    heavy = CrossEncoder(str(READER_DIR)).predict([(question, s) for s in sentences], activation_fn=torch.nn.Identity())
-    exact = LightReader(READER_DIR, backend="numpy").scores(question, sentences)
-    assert np.allclose(exact, heavy, atol=2e-3)  # the same function, in float32
-    fast = LightReader(READER_DIR).scores(question, sentences)  # bfloat16 products where the CPU has them
-    assert np.allclose(fast, heavy, atol=0.1) and int(np.argmax(fast)) == int(np.argmax(heavy))
+    cross = CrossEncoder(str(READER_DIR))
+    exact_reader, fast_reader = LightReader(READER_DIR, backend="numpy"), LightReader(READER_DIR)
+    # The second question is longer than the reader's 96 tokens: both cut the longer side first.
+    for question in ("Who did Zuckerberg call after the election?",
+                     "Who did Zuckerberg call after the election " + "and what did the campaign say " * 20 + "?"):
+        heavy = cross.predict([(question, s) for s in sentences], activation_fn=torch.nn.Identity())
+        exact = exact_reader.scores(question, sentences)
+        assert np.allclose(exact, heavy, atol=2e-3)  # the same function, in float32
+        fast = fast_reader.scores(question, sentences)  # bfloat16 products where the CPU has them
+        assert np.allclose(fast, heavy, atol=0.1) and int(np.argmax(fast)) == int(np.argmax(heavy))
 
 
 @pytest.mark.slow
@@ -97,3 +101,19 @@ def test_numpy_and_torch_backends_give_the_same_answers_on_the_seed(real_bot):
         assert [q.text for q in fast.quotes] == [q.text for q in exact.quotes], question
         assert fast.found == exact.found and abs(fast.confidence - exact.confidence) < 0.02, question
     assert numpy_bot.engine.reader._model.backend == "numpy" and real_bot.engine.reader._model.backend == "torch"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not BUNDLED_PRESENT, reason="no bundled reader trained yet")
+def test_a_question_longer_than_the_reader_reads_is_answered(real_bot):
+    """A 200-token question (the reader reads 96 with the sentence) once raised a tokenizer error."""
+    from assistant import Assistant
+    from tests.conftest import CORPUS
+
+    question = "When did the phone call between the two men take place, and " + "why was ad money spent " * 40 + "?"
+    assert len(question) < real_bot.settings.max_question_chars
+    for bot in (real_bot, Assistant.from_paths([CORPUS], settings=Settings(progress=False, reader_backend="numpy"))):
+        answer = bot.ask(question)
+        assert answer.quotes and bot.engine.reader._model is not None  # the reader read it
+        for q in answer.quotes:
+            assert bot.article(q.article_id).text[q.start : q.end] == q.text
