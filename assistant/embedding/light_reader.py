@@ -98,12 +98,12 @@ class LightReader(LightEncoder):
         """One logit per sentence (higher: more likely to answer ``question``)."""
         if not sentences:
             return np.zeros(0, dtype=np.float32)
-        from threadpoolctl import threadpool_limits
-
         encodings = self._tokenizer.encode_batch([(question, s) for s in sentences])  # once: chunks reuse them
         if self.backend == "torch":
             return np.concatenate([self._torch_logits(encodings[i : i + TORCH_PAIRS])
                                    for i in range(0, len(encodings), TORCH_PAIRS)])
+        from threadpoolctl import threadpool_limits
+
         lengths = [len(e.ids) for e in encodings]
         order = sorted(range(len(sentences)), key=lengths.__getitem__)
         out = np.zeros(len(sentences), dtype=np.float32)
