@@ -23,7 +23,7 @@ from assistant.evaluation.plots import accuracy_coverage, reliability
 from assistant.evaluation.seed import verbatim
 from assistant.ingest.files import article_from_text
 from assistant.ranking import pipeline as p
-from assistant.ranking.answerability import ALL_FEATURES, shipped_model
+from assistant.ranking.answerability import ALL_FEATURES, FEATURES, shipped_model
 from assistant.ranking.candidates import METHODS
 from assistant.ranking.reader import CachedReader, RerankWeights, reader_for
 from assistant.settings import BUNDLED_MODEL, Settings
@@ -299,7 +299,7 @@ def abstention(result: dict) -> tuple[dict, list[float], list[bool]]:
     articles, so it is scored leave-one-article-out. The reader's run also reports that
     method (fitted here, cross-validated) under ``squad_fitted``, for comparison."""
     feats, unseen = result["features"], result.get("unseen_off", [])
-    shipped = bool(feats) and len(feats[0][1]) == len(ALL_FEATURES)
+    shipped = bool(feats) and len(feats[0][1]) > len(FEATURES)
     if shipped:
         model = shipped_model(with_reader=True)
         probs = model.probabilities(np.array([f[1] for f in feats])).tolist()
@@ -310,8 +310,11 @@ def abstention(result: dict) -> tuple[dict, list[float], list[bool]]:
         probs, thresholds, unseen_rejected = cross_validate(feats, len(result["articles"]), unseen)
     abst = _abstention_figures(feats, probs, thresholds, unseen_rejected)
     if shipped:
+        # One regression on the reader's features, as shipped until 2026-11-30 (no names).
+        feats8 = [(a, f[: len(ALL_FEATURES)], *rest) for a, f, *rest in feats]
+        unseen8 = [(a, f[: len(ALL_FEATURES)]) for a, f in unseen]
         abst["squad_fitted"] = {k: v for k, v in _abstention_figures(
-            feats, *cross_validate(feats, len(result["articles"]), unseen)).items()
+            feats8, *cross_validate(feats8, len(result["articles"]), unseen8)).items()
             if not k.startswith(("found_precision", "found_recall", "found_f1", "auroc_raw"))}
     own = [(p, f) for p, f in zip(probs, feats) if not f[3]]
     return abst, [p for p, _ in own], [bool(f[2]) for _, f in own]

@@ -9,7 +9,10 @@ neighbours contain, and the margin to the runner-up; it is fitted on SQuAD 2.0
 With the reader (``answerability-reader.json``) the reader's logits join them, and
 the probability is a product: that the question is about the article at all (the
 ``gate``, learned from questions asked of the wrong article) times that the first
-quote answers it (learned from questions about their own article). Both are fitted
+quote answers it (learned from questions about their own article). The gate also reads
+whether the names the question uses (its capitalised words) occur in the article: a
+question about another article names people and places this one never mentions, while
+one about this article may paraphrase every other word. Both are fitted
 on BBC news questions written for training (``assistant train answerability``), so
 SQuAD 2.0, the news suite and the seed all measure it held out.
 
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from importlib import resources
 
@@ -33,6 +37,14 @@ FEATURES = ("top_cosine", "coverage_context", "coverage_sentence", "margin", "id
 # whether the ranker's own first choice is the reader's too.
 READER_FEATURES = ("reader_top", "reader_margin", "reader_agrees")
 ALL_FEATURES = FEATURES + READER_FEATURES
+# The gate's two more: the share of the question's names found in the article, and
+# whether it names anything at all (a question without names has a share of 1).
+NAME_FEATURES = ("name_share", "has_names")
+GATE_FEATURES = ALL_FEATURES + NAME_FEATURES
+# A name: a word that starts with a capital letter, not the question's first word (always
+# capitalised) nor "I". Letters and digits, hyphens inside; apostrophes end a word, so
+# "Trump's" and "Trump’s" both name Trump.
+_WORD = re.compile(r"[^\W\d_][^\W_]*(?:-[^\W_]+)*")
 
 
 @dataclass(frozen=True)
@@ -51,9 +63,9 @@ class AnswerabilityModel:
     gate: "AnswerabilityModel | None" = None
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
-        """One probability per row of ``ALL_FEATURES`` values (a model of the retrieval
-        ``FEATURES`` reads the first five), standardised first when the model carries a
-        mean and scale."""
+        """One probability per row of ``GATE_FEATURES`` values (a model of fewer features,
+        such as the retrieval ``FEATURES`` or the answer part's ``ALL_FEATURES``, reads the
+        first ones), standardised first when the model carries a mean and scale."""
         rows = np.asarray(rows, dtype=np.float64)
         x = rows.reshape(-1, rows.shape[-1] if rows.size else len(self.weights))[:, : len(self.weights)]
         if self.mean and self.scale:
@@ -84,9 +96,9 @@ class AnswerabilityModel:
     @classmethod
     def from_dict(cls, data: dict) -> "AnswerabilityModel":
         names = tuple(data.get("features") or ())
-        if names not in (FEATURES, ALL_FEATURES) or len(data["weights"]) != len(names):
-            raise ValueError(f"answerability model features {list(names)}: expected {list(FEATURES)} "
-                             f"or {list(ALL_FEATURES)}, one weight each")
+        if names not in (FEATURES, ALL_FEATURES, GATE_FEATURES) or len(data["weights"]) != len(names):
+            raise ValueError(f"answerability model features {list(names)}: expected {list(FEATURES)}, "
+                             f"{list(ALL_FEATURES)} or {list(GATE_FEATURES)}, one weight each")
         gate = cls.from_dict(data["gate"]) if data.get("gate") else None
         return cls(data["weights"], data["bias"], data["threshold"], data.get("mean"), data.get("scale"), names,
                    data.get("fitted_on"), gate)
@@ -109,7 +121,28 @@ def shipped_model(with_reader: bool = False) -> AnswerabilityModel:
 
 
 def features(top_cosine: float, cov_context: float, cov_sentence: float, margin: float, idf_mass: float,
-             reader: tuple[float, float, float] | None = None) -> list[float]:
-    """The ``FEATURES`` row (plus ``READER_FEATURES`` when the reader read the candidates)."""
+             reader: tuple[float, float, float] | None = None,
+             names: tuple[float, float] = (1.0, 0.0)) -> list[float]:
+    """The ``FEATURES`` row; when the reader read the candidates, the ``GATE_FEATURES`` row
+    (``READER_FEATURES`` and then ``names``, as ``name_features`` gives them)."""
     row = [top_cosine, cov_context, cov_sentence, margin, math.log1p(idf_mass)]
-    return row + list(reader) if reader is not None else row
+    return row + list(reader) + list(names) if reader is not None else row
+
+
+def name_features(question: str, article_text: str) -> tuple[float, float]:
+    """(the share of the question's names that are words of ``article_text``, whether it
+    names anything): the ``NAME_FEATURES``. Case matters: "Guy" is not "guy".
+
+    Example:
+        >>> name_features("Why did Zuckerberg call Trump's team?", "Zuckerberg called Trump.")
+        (1.0, 1.0)
+        >>> name_features("Who was Guy's rival?", "The Yuan dynasty ruled China.")
+        (0.0, 1.0)
+        >>> name_features("When did the call take place?", "Any text.")
+        (1.0, 0.0)
+    """
+    names = [w for i, w in enumerate(_WORD.findall(question)) if i and w[0].isupper() and w != "I"]
+    if not names:
+        return 1.0, 0.0
+    words = set(_WORD.findall(article_text))
+    return sum(w in words for w in names) / len(names), 1.0

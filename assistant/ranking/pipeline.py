@@ -193,8 +193,10 @@ def answer_features(snapshot: StoreView, query: Query, ranked: Ranked) -> list[f
     top = int(order[0])
     own, window = coverage(snapshot, query.terms, c.rows[top : top + 1].astype(np.int64))
     margin = float(ranked.score[top] - ranked.score[int(order[1])]) if len(order) > 1 else 1.0
+    read = reader_features(ranked)
+    names = ans.name_features(query.question, snapshot.sentence(int(c.rows[top]))[0].text) if read else (1.0, 0.0)
     return ans.features(float(c.dense[top]), float(window[0]), float(own[0]), margin, query.terms.total,
-                        reader_features(ranked))
+                        read, names)
 
 
 def reader_features(ranked: Ranked) -> tuple[float, float, float] | None:

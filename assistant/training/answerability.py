@@ -13,7 +13,8 @@ above half of the seed's answerable questions.
 
 Two logistic regressions, multiplied: a gate (is the question about this article; the
 off-article questions against the rest, all asked of one article indexed alone, as the
-seed and each SQuAD article are) and the answer part (does the first quote
+seed and each SQuAD article are; it also reads whether the question's names occur in
+the article) and the answer part (does the first quote
 answer: an answerable question with a gold text in its first quote; the questions
 about their own article). The threshold balances two targets on the same questions
 (``TARGETS``, modelled on the seed suite's): of the answerable questions whose first
@@ -36,7 +37,7 @@ import numpy as np
 
 from assistant.checksum import file_sha256
 from assistant.errors import AssistantError, DatasetError
-from assistant.ranking.answerability import ALL_FEATURES, SHIPPED_WITH_READER, AnswerabilityModel
+from assistant.ranking.answerability import ALL_FEATURES, GATE_FEATURES, SHIPPED_WITH_READER, AnswerabilityModel
 
 DEFAULT_DATA = ("eval/news-train.jsonl", "eval/news-train-2.jsonl", "eval/news-train-3.jsonl")
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -121,15 +122,15 @@ def _right(case, answer) -> bool:
 
 
 def fit_rows(rows: list[Row], targets: tuple[float, float] = TARGETS) -> AnswerabilityModel:
-    """The model fitted on ``rows`` (the reader's features): that the first quote answers,
-    from the questions asked of their own article, times a gate, that the question is
-    about the article, from the ``alone`` rows (or, when there are none, from all rows)
+    """The model fitted on ``rows`` (``GATE_FEATURES``): that the first quote answers (from
+    the reader's features), from the questions asked of their own article, times a gate (from
+    all ten), that the question is about the article, from the ``alone`` rows (or, when there are none, from all rows)
     with the off-article ones against the rest; its threshold balances ``targets``
     between the right-first answerable rows and the unanswerable ones, not ``alone``."""
     from assistant.training.calibration import balanced_threshold, fit_probability
 
     X = np.array([r.features for r in rows], dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] != len(ALL_FEATURES):
+    if X.ndim != 2 or X.shape[1] != len(GATE_FEATURES):
         raise AssistantError("The reader's answerability model needs the reader's features: "
                              "train it with a reader (ASSISTANT_READER is 'none').")
     alone = np.array([r.alone for r in rows])
@@ -142,7 +143,8 @@ def fit_rows(rows: list[Row], targets: tuple[float, float] = TARGETS) -> Answera
     if not right.any() or not unanswerable.any():
         raise DatasetError("Fitting answerability needs answerable questions whose first quote is right "
                            "and unanswerable ones; the data has none of one kind.")
-    model = fit_probability(X[own], right[own].astype(int))
+    # The answer part reads the reader's features; only the gate reads the question's names.
+    model = fit_probability(X[own][:, : len(ALL_FEATURES)], right[own].astype(int))
     gate = alone if alone.any() else np.ones(len(rows), dtype=bool)
     if off[gate].any():
         model = replace(model, gate=fit_probability(X[gate], (~off[gate]).astype(int)))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.ranking.answerability import ALL_FEATURES, FEATURES, SHIPPED, AnswerabilityModel
+from assistant.ranking.answerability import ALL_FEATURES, FEATURES, GATE_FEATURES, SHIPPED, AnswerabilityModel
 from assistant.ranking.ranker import Ranker
 
 
@@ -51,7 +51,7 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1.0) -> tuple[np.ndar
 
 # The score margin depends on how many sentences compete (13 in a short article,
 # hundreds in SQuAD's), so it does not transfer across corpus sizes: left out.
-USED = np.array([1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0])  # one per ALL_FEATURES; the reader's are used
+USED = np.array([1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0])  # one per GATE_FEATURES
 
 
 Feature = tuple[int, list[float], bool, bool, bool]  # article, features, answered correctly, off-article,
@@ -87,8 +87,12 @@ def balanced_threshold(own: np.ndarray, off: np.ndarray,
 
 def fit_probability(X: np.ndarray, y: np.ndarray) -> AnswerabilityModel:
     """Standardise and fit a logistic regression on ``y`` (threshold 0.5, for the caller to set).
-    ``X`` has the retrieval ``FEATURES`` columns, or ``ALL_FEATURES`` with a reader."""
-    names = ALL_FEATURES if X.shape[1] == len(ALL_FEATURES) else FEATURES
+    ``X`` has the retrieval ``FEATURES`` columns, ``ALL_FEATURES`` with a reader, or the gate's
+    ``GATE_FEATURES``."""
+    names = {len(n): n for n in (FEATURES, ALL_FEATURES, GATE_FEATURES)}.get(X.shape[1])
+    if names is None:
+        raise ValueError(f"{X.shape[1]} answerability features: expected {len(FEATURES)}, {len(ALL_FEATURES)} "
+                         f"or {len(GATE_FEATURES)}")
     used = USED[: len(names)]
     mean, scale = X.mean(axis=0), X.std(axis=0) + 1e-9
     w, b = fit_logistic((X - mean) / scale * used, y)
@@ -159,7 +163,7 @@ def write_shipped_models(raw: dict, folder: Path | None = None) -> list[Path]:
     texts = {folder / "ranker.json": ranker.to_json()}
     # The reader's answerability model is fitted on news questions by `assistant train
     # answerability` (training/answerability.py), after this mix and ranker: not here.
-    if X.shape[1] != len(ALL_FEATURES):
+    if X.shape[1] == len(FEATURES):
         texts[folder / Path(SHIPPED).name] = fit_model(X, y, off, answerable).to_json()
     if raw.get("reader_lists"):
         mix = fit_ranker([x for part in raw["reader_lists"] for x in part])

@@ -6,6 +6,8 @@ numbered as the store's."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -179,3 +181,25 @@ def test_reader_features_are_top_logit_margin_and_agreement(bot):
     ranker_choice = ranked.order[:5][np.argmax(ranked.score[ranked.order[:5]])]
     assert agrees == float(ranker_choice == out.order[0])
     assert p.reader_features(ranked) is None
+
+
+@pytest.mark.parametrize("question", ["What did Zuckerberg tell the Trump team?", "What did Guy Verhofstadt say?",
+                                      "What did the chairman say about profits?"])
+def test_answer_features_with_a_reader_end_with_the_names_in_the_top_quotes_article(bot, question):
+    """With a reader, the row is the gate's: the reader's three features, then the share
+    of the question's names that are words of the article the top quote comes from (by a
+    regular-expression search of its text here) and whether it names anything; without, five."""
+    from assistant.ranking.answerability import FEATURES, GATE_FEATURES
+    from assistant.ranking.reader import RerankWeights
+
+    snapshot = bot.snapshot
+    query = p.make_query(snapshot, bot.embedder, question)
+    ranked = p.rank(snapshot, query, p.gather(snapshot, query, bot.params), bot.params, bot.ranker)
+    assert len(p.answer_features(snapshot, query, ranked)) == len(FEATURES)
+    out = p.rerank(snapshot, query, ranked, LengthReader(), RerankWeights(), 5)
+    row = p.answer_features(snapshot, query, out)
+    article = snapshot.sentence(int(out.candidates.rows[out.order[0]]))[0]
+    names = [w for w in question.rstrip("?").split()[1:] if w[0].isupper()]
+    found = [re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", article.text) is not None for n in names]
+    assert len(row) == len(GATE_FEATURES) and row[5:8] == list(p.reader_features(out))
+    assert row[8:] == ([sum(found) / len(names), 1.0] if names else [1.0, 0.0])

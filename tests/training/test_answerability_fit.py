@@ -17,7 +17,7 @@ import pytest
 from assistant.checksum import file_sha256
 from assistant.cli import main
 from assistant.errors import AssistantError, DatasetError
-from assistant.ranking.answerability import ALL_FEATURES, AnswerabilityModel, shipped_model
+from assistant.ranking.answerability import ALL_FEATURES, GATE_FEATURES, AnswerabilityModel, shipped_model
 from assistant.ranking.reader import verify_bundled
 from assistant.training.answerability import DEFAULT_DATA, INPUTS, TARGETS, Row, fit_rows, inputs_record
 from tests.conftest import BBC, ROOT
@@ -26,12 +26,13 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 def _rows(rng, n: int = 300, off: int = 0) -> list[Row]:
-    """Synthetic rows: the reader's logit (column 5) says whether the first quote is right."""
+    """Synthetic ``GATE_FEATURES`` rows: the reader's logit (column 5) says whether the first
+    quote is right."""
     rows = []
     for i in range(n + off):
         answerable, is_off = i % 3 != 0 and i < n, i >= n
         right = answerable and rng.random() < 0.85
-        features = rng.normal(size=len(ALL_FEATURES))
+        features = rng.normal(size=len(GATE_FEATURES))
         features[5] += 2.5 if right else -1.0
         rows.append(Row(features.tolist(), right, answerable, is_off))
     return rows
@@ -65,6 +66,7 @@ def test_off_article_rows_teach_the_gate_and_the_probability_is_the_product():
     without, with_off = fit_rows(own), fit_rows(own + off)
     assert without.gate is None and with_off.gate is not None
     assert with_off.gate.weights[0] == max(with_off.gate.weights) > 0
+    assert with_off.features == ALL_FEATURES and with_off.gate.features == GATE_FEATURES
     assert with_off.weights == pytest.approx(without.weights)
     X = np.array([r.features for r in own + off])
     plain = AnswerabilityModel(with_off.weights, with_off.bias, 0.5, with_off.mean, with_off.scale, ALL_FEATURES)
@@ -84,6 +86,11 @@ def test_the_gate_learns_from_the_rows_asked_alone_and_nothing_else_from_them():
               for r in _rows(rng, n=0, off=200)]
     model, without = fit_rows(own + off + alone), fit_rows(own + off)
     assert model.gate.weights[1] == max(model.gate.weights) > 0
+    named = [Row(r.features[:8] + [0.0 if r.off_article else 1.0, 1.0], r.right, r.answerable, r.off_article,
+                 r.alone) for r in alone]  # only the name share tells the alone rows apart
+    named = fit_rows(own + off + [Row(r.features[:1] + [0.0] + r.features[2:], r.right, r.answerable,
+                                      r.off_article, r.alone) for r in named])
+    assert named.gate.weights[8] == max(named.gate.weights) > 0 and named.weights == pytest.approx(without.weights)
     assert without.gate.weights[0] == max(without.gate.weights)
     assert model.weights == pytest.approx(without.weights)
     p = model.probabilities(np.array([r.features for r in own]))
@@ -105,7 +112,7 @@ def test_fit_refuses_rows_without_the_reader_or_without_unanswerable_ones():
 
 def test_model_round_trips_with_its_record():
     record = {"data": [{"path": "x.jsonl", "sha256": "0" * 64}], "fit": {"questions": 3}}
-    gate = AnswerabilityModel([0.3] * len(ALL_FEATURES), 0.1, 0.5, features=ALL_FEATURES)
+    gate = AnswerabilityModel([0.3] * len(GATE_FEATURES), 0.1, 0.5, features=GATE_FEATURES)
     model = AnswerabilityModel([0.1] * len(ALL_FEATURES), -0.2, 0.4, features=ALL_FEATURES, fitted_on=record,
                                gate=gate)
     again = AnswerabilityModel.from_json(model.to_json())
@@ -114,7 +121,7 @@ def test_model_round_trips_with_its_record():
     copy["weights"].append(1.0)
     copy["fitted_on"]["fit"]["questions"] = 99
     assert len(model.weights) == len(ALL_FEATURES) and model.fitted_on["fit"]["questions"] == 3
-    row = list(np.linspace(-1, 1, len(ALL_FEATURES)))
+    row = list(np.linspace(-1, 1, len(GATE_FEATURES)))
     assert again.probability(row) == pytest.approx(model.probability(row))
 
 
@@ -154,7 +161,7 @@ def test_shipped_model_was_fitted_through_the_shipped_reader_on_the_training_set
     refitting the ranker or mix (or editing a set) without `assistant train answerability`
     fails here."""
     model = shipped_model(with_reader=True)
-    assert model.features == ALL_FEATURES and model.fitted_on is not None
+    assert model.features == ALL_FEATURES and model.gate.features == GATE_FEATURES and model.fitted_on is not None
     assert model.fitted_on["reader"]["weights_sha256"] == verify_bundled()["weights_sha256"]
     assert model.fitted_on["inputs"] == inputs_record() and set(inputs_record()) == set(INPUTS)
     assert [d["path"] for d in model.fitted_on["data"]] == list(DEFAULT_DATA)
