@@ -149,8 +149,8 @@ def name_features(question: str, article_text: str) -> tuple[float, float]:
     return sum(w in words for w in names) / len(names), 1.0
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)
 def _article_words(article_text: str) -> frozenset[str]:
     # Cached: tokenising a 45 KB Wikipedia article takes 1.6 ms, and a corpus answers
-    # from the same few articles again and again.
+    # from the same few articles again and again. Few entries: an article may be 20 MB.
     return frozenset(_WORD.findall(article_text))
