@@ -41,6 +41,7 @@ ALL_FEATURES = FEATURES + READER_FEATURES
 # The gate's two more: the share of the question's names found in the article, and
 # whether it names anything at all (a question without names has a share of 1).
 NAME_FEATURES = ("name_share", "has_names")
+NO_NAMES = (1.0, 0.0)  # the NAME_FEATURES of a question that names nothing
 GATE_FEATURES = ALL_FEATURES + NAME_FEATURES
 # A name: a word that starts with a capital letter, not the question's first word (always
 # capitalised) nor "I". Letters and digits, hyphens inside; apostrophes end a word, so
@@ -123,7 +124,7 @@ def shipped_model(with_reader: bool = False) -> AnswerabilityModel:
 
 def features(top_cosine: float, cov_context: float, cov_sentence: float, margin: float, idf_mass: float,
              reader: tuple[float, float, float] | None = None,
-             names: tuple[float, float] = (1.0, 0.0)) -> list[float]:
+             names: tuple[float, float] = NO_NAMES) -> list[float]:
     """The ``FEATURES`` row; when the reader read the candidates, the ``GATE_FEATURES`` row
     (``READER_FEATURES`` and then ``names``, as ``name_features`` gives them)."""
     row = [top_cosine, cov_context, cov_sentence, margin, math.log1p(idf_mass)]
@@ -144,7 +145,7 @@ def name_features(question: str, article_text: str) -> tuple[float, float]:
     """
     names = [w for i, w in enumerate(_WORD.findall(question)) if i and w[0].isupper() and w != "I"]
     if not names:
-        return 1.0, 0.0
+        return NO_NAMES
     words = _article_words(article_text)
     return sum(w in words for w in names) / len(names), 1.0
 

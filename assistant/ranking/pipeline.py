@@ -194,7 +194,7 @@ def answer_features(snapshot: StoreView, query: Query, ranked: Ranked) -> list[f
     own, window = coverage(snapshot, query.terms, c.rows[top : top + 1].astype(np.int64))
     margin = float(ranked.score[top] - ranked.score[int(order[1])]) if len(order) > 1 else 1.0
     read = reader_features(ranked)
-    names = ans.name_features(query.question, snapshot.sentence(int(c.rows[top]))[0].text) if read else (1.0, 0.0)
+    names = ans.name_features(query.question, snapshot.sentence(int(c.rows[top]))[0].text) if read else ans.NO_NAMES
     return ans.features(float(c.dense[top]), float(window[0]), float(own[0]), margin, query.terms.total,
                         read, names)
 

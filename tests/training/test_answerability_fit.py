@@ -86,10 +86,9 @@ def test_the_gate_learns_from_the_rows_asked_alone_and_nothing_else_from_them():
               for r in _rows(rng, n=0, off=200)]
     model, without = fit_rows(own + off + alone), fit_rows(own + off)
     assert model.gate.weights[1] == max(model.gate.weights) > 0
-    named = [Row(r.features[:8] + [0.0 if r.off_article else 1.0, 1.0], r.right, r.answerable, r.off_article,
-                 r.alone) for r in alone]  # only the name share tells the alone rows apart
-    named = fit_rows(own + off + [Row(r.features[:1] + [0.0] + r.features[2:], r.right, r.answerable,
-                                      r.off_article, r.alone) for r in named])
+    named = fit_rows(own + off + [Row(r.features[:1] + [0.0] + r.features[2:8] + [0.0 if r.off_article else 1.0, 1.0],
+                                      r.right, r.answerable, r.off_article, r.alone)
+                                  for r in alone])  # only the name share tells the alone rows apart
     assert named.gate.weights[8] == max(named.gate.weights) > 0 and named.weights == pytest.approx(without.weights)
     assert without.gate.weights[0] == max(without.gate.weights)
     assert model.weights == pytest.approx(without.weights)
