@@ -174,13 +174,18 @@ def encoded_loss(model, encoded, plan: Plan, device: str, teacher=None):
     mixed with the divergence from its scores (``reader_student.distil_loss``)."""
     import torch
 
-    inputs, valid, targets, pairs = encoded
-    inputs, valid, targets = inputs.to(device), valid.to(device), targets.to(device)
+    inputs, valid, targets, pairs = _on_device(encoded, device)
     if teacher is None:
         return torch.nn.functional.cross_entropy(_score_rows(model, inputs, valid, plan, float("-inf")), targets), pairs
     with torch.no_grad():
         taught = _score_rows(teacher, inputs, valid, plan, MASKED)
     return distil_loss(_score_rows(model, inputs, valid, plan, MASKED), taught, targets, plan.distill), pairs
+
+
+def _on_device(encoded, device: str):
+    """``encode``'s inputs, candidate mask and targets moved to ``device``, and its pair count."""
+    inputs, valid, targets, pairs = encoded
+    return inputs.to(device), valid.to(device), targets.to(device), pairs
 
 
 def _score_rows(model, inputs, valid, plan: Plan, masked: float):
@@ -297,8 +302,8 @@ def validate(model, examples: list[ReaderExample], plan: Plan, device: str) -> d
     model[0].model.eval()
     with torch.inference_mode():
         for start in range(0, len(examples), plan.batch_questions):
-            inputs, valid, targets, _ = encode(model.tokenizer, examples[start : start + plan.batch_questions], plan)
-            inputs, valid, targets = inputs.to(device), valid.to(device), targets.to(device)
+            batch = examples[start : start + plan.batch_questions]
+            inputs, valid, targets, _ = _on_device(encode(model.tokenizer, batch, plan), device)
             scores = _score_rows(model, inputs, valid, plan, float("-inf"))
             losses.append(float(torch.nn.functional.cross_entropy(scores, targets)))
             answered = targets < width  # the answer sentence's slot (0); else the "none" option's
