@@ -74,10 +74,16 @@ def _reader_record(path: str) -> dict:
     return {"path": path, **{k: record[k] for k in keep if k in record}}
 
 
-def _commit() -> str:
-    """The code's git commit; ``ASSISTANT_COMMIT`` where the run has no git checkout (a copy of the
-    tree on a GPU machine)."""
+def _commit(package: Path = Path(__file__).resolve().parents[1]) -> str:
+    """The code's git commit, with "+uncommitted" when the ``package``'s code (all of it but the
+    shipped models in its ``data/``) differs from that commit: a record must not name a commit
+    that lacks the code that ran. ``ASSISTANT_COMMIT`` where the run has no git checkout (a copy
+    of the tree on a GPU machine)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=package, capture_output=True, text=True, check=True).stdout
+
     try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+        changed = git("status", "--porcelain", "--", ".", ":(exclude)data").strip()
+        return git("rev-parse", "HEAD").strip() + ("+uncommitted" if changed else "")
     except (OSError, subprocess.CalledProcessError):
         return os.environ.get("ASSISTANT_COMMIT", "unknown")

@@ -282,3 +282,39 @@ def test_a_labelled_question_can_name_an_article_of_a_squad_file(tmp_path):
     assert list(files) == ["tiny.json"]  # read once, kept for the file's other articles
     with pytest.raises(DatasetError, match="no article titled"):
         case_article("tiny.json#Nowhere", tmp_path, files)
+
+
+def test_the_commit_recorded_says_when_the_code_that_ran_is_not_committed(tmp_path, monkeypatch):
+    """In a git checkout of a package: its commit when the code is as committed (its shipped
+    models in ``data/`` may differ: a run writes them), "+uncommitted" after an edit or a new
+    file; outside git, ``ASSISTANT_COMMIT``."""
+    import subprocess
+
+    from assistant.training.reader_export import _commit
+
+    package = tmp_path / "repo" / "pkg"
+    (package / "data").mkdir(parents=True)
+    (package / "code.py").write_text("x = 1\n")
+    (package / "data" / "model.json").write_text("{}\n")
+
+    def git(*args):
+        return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=package.parent,
+                              capture_output=True, text=True, check=True).stdout.strip()
+
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "first")
+    head = git("rev-parse", "HEAD")
+    assert _commit(package) == head
+    (package / "data" / "model.json").write_text('{"fitted": true}\n')
+    assert _commit(package) == head
+    (package / "code.py").write_text("x = 2\n")
+    assert _commit(package) == head + "+uncommitted"
+    git("commit", "-qam", "second")
+    (package / "new.py").write_text("y = 1\n")
+    assert _commit(package) == git("rev-parse", "HEAD") + "+uncommitted"
+    monkeypatch.setenv("ASSISTANT_COMMIT", "abc123")
+    outside = tmp_path / "plain"
+    outside.mkdir()
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    assert _commit(outside) == "abc123"
