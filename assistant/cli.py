@@ -292,6 +292,11 @@ def _add_train(sub) -> None:
                        help="with --teacher: the weight of matching its scores against the labels' loss")
     train.add_argument("--freeze-embeddings", action="store_true",
                        help="keep the starting reader's word embeddings (half its weights) as they are")
+    train.add_argument("--hard", type=float, default=0.0,
+                       help="train on this share of the examples that the --init reader finds hardest "
+                            "(scored once, before training; 0: every example)")
+    train.add_argument("--hard-pool", type=int, default=0,
+                       help="with --hard: how many of the (shuffled) examples to score (0: all)")
     train.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     train.add_argument("--validate", type=int, default=400, help="held-out questions scored after training")
     train.add_argument("--prepare", action="store_true",

@@ -12,7 +12,8 @@ with linear warm-up and decay; bf16 autocast on CUDA and where the CPU computes 
 next batch tokenized while the model trains. ``--max-minutes`` stops cleanly with a checkpoint
 and ``--resume`` continues it (model, optimizer, data position, random state, loss curve).
 Checkpoints are safetensors and JSON: no pickle. ``--layers 3 --teacher R`` trains a smaller,
-faster reader that keeps half the layers and learns R's scores (``reader_student``).
+faster reader that keeps half the layers and learns R's scores (``reader_student``); ``--hard S``
+trains on the share S of the examples the starting reader finds hardest (``reader_mining``).
 
 Example:
     $ assistant train reader --max-minutes 60          # ~40 pairs/s on 2 cores
@@ -24,18 +25,19 @@ Example:
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from assistant.training.reader_data import ReaderExample
+from assistant.training.reader_checkpoint import load_checkpoint, save_checkpoint
 from assistant.training.reader_export import export
+from assistant.training.reader_mining import hardest
 from assistant.training.reader_sources import data_record, examples_for, is_cases, source_examples, split
 from assistant.training.reader_student import MASKED, as_teacher, distil_loss, truncate
 
@@ -72,6 +74,10 @@ class Plan:
     # Keep the word embeddings (half the weights) as the init reader has them: a run elsewhere then
     # sends back only the other half (the GPU machine returns 16 MiB a file).
     freeze_embeddings: bool = False
+    # Train on the ``hard`` share of the first ``hard_pool`` examples (0: all) that the ``init`` reader
+    # finds hardest (``reader_mining``); 0: on every example.
+    hard: float = 0.0
+    hard_pool: int = 0
 
     def __post_init__(self):
         if isinstance(self.data, str):  # one source, as older plans and provenance records name it
@@ -225,70 +231,6 @@ def _schedule(step: int, total: int, warmup: int) -> float:
     return max(0.0, (total - step) / max(1, total - warmup))
 
 
-def save_checkpoint(folder: Path, model, optimizer, plan: Plan, done: Progress) -> None:
-    """Model and optimizer tensors as safetensors, everything else as JSON; written to a
-    temporary folder and renamed, so a killed run leaves the previous checkpoint whole."""
-    import shutil
-
-    import torch
-    from safetensors.torch import save_file
-
-    tmp = folder.with_name(folder.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    state = {k: v.detach().cpu().contiguous() for k, v in model[0].model.state_dict().items()}
-    save_file(state, str(tmp / "model.safetensors"))
-    opt = optimizer.state_dict()
-    tensors, steps = {}, {}
-    for pid, entry in opt["state"].items():
-        for name, value in entry.items():
-            if torch.is_tensor(value) and value.dim() > 0:
-                tensors[f"{pid}.{name}"] = value.detach().cpu().contiguous()
-            else:
-                steps[f"{pid}.{name}"] = float(value)
-    save_file(tensors, str(tmp / "optimizer.safetensors"))
-    save_file({"torch": torch.get_rng_state()}, str(tmp / "rng.safetensors"))
-    meta = {"plan": asdict(plan), "progress": asdict(done), "optimizer_scalars": steps,
-            "param_groups": opt["param_groups"], "python_random": _jsonable(random.getstate())}
-    (tmp / "state.json").write_text(json.dumps(meta), encoding="utf-8")
-    shutil.rmtree(folder, ignore_errors=True)
-    tmp.rename(folder)
-
-
-def _jsonable(value):
-    return [_jsonable(v) for v in value] if isinstance(value, (tuple, list)) else value
-
-
-def _tupled(value):
-    return tuple(_tupled(v) for v in value) if isinstance(value, list) else value
-
-
-def load_checkpoint(folder: Path, model, optimizer, plan: Plan) -> Progress:
-    """Restore what ``save_checkpoint`` wrote; a checkpoint of another plan is refused."""
-    import torch
-    from safetensors.torch import load_file
-
-    meta = json.loads((folder / "state.json").read_text(encoding="utf-8"))
-    if meta["plan"] != asdict(plan):
-        from assistant.errors import AssistantError
-
-        raise AssistantError(f"The checkpoint in {folder} was made with other settings ({meta['plan']}); "
-                             "run without --resume to start over, or pass the same options.")
-    model[0].model.load_state_dict(load_file(str(folder / "model.safetensors")))
-    tensors = load_file(str(folder / "optimizer.safetensors"))
-    state: dict[int, dict] = {}
-    for key, value in tensors.items():
-        pid, name = key.split(".", 1)
-        state.setdefault(int(pid), {})[name] = value
-    for key, value in meta["optimizer_scalars"].items():
-        pid, name = key.split(".", 1)
-        state.setdefault(int(pid), {})[name] = torch.tensor(value)
-    optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
-    torch.set_rng_state(load_file(str(folder / "rng.safetensors"))["torch"])
-    random.setstate(_tupled(meta["python_random"]))
-    return Progress(**meta["progress"])
-
-
 def validate(model, examples: list[ReaderExample], plan: Plan, device: str) -> dict:
     """Share of validation questions whose answer sentence the reader scores above every
     negative (hit@1 among 1 + negatives), and the mean listwise loss; with ``plan.null``
@@ -330,6 +272,8 @@ def train(plan: Plan, work: Path, max_minutes: float, resume: bool, progress: bo
     device = _device()
     work.mkdir(parents=True, exist_ok=True)
     training, validation = split(examples_for(plan, work, progress))
+    if plan.hard:
+        training = hardest(training, plan, work, progress)
     model = new_model(plan, device)
     teacher = _teacher(plan, device)
     trained = [p for p in model[0].model.parameters() if p.requires_grad]
@@ -379,7 +323,7 @@ def main(args) -> int:
                 batch_questions=args.batch_questions, max_length=args.max_length, lr=args.lr, epochs=args.epochs,
                 seed=args.seed, init=args.init or "", data_root=args.data_root if cases else "", null=cases,
                 layers=args.layers, teacher=args.teacher or "", distill=args.distill if args.teacher else 0.0,
-                freeze_embeddings=args.freeze_embeddings)
+                freeze_embeddings=args.freeze_embeddings, hard=args.hard, hard_pool=args.hard_pool)
     if args.threads:
         torch.set_num_threads(args.threads)
     work = Path(args.work)
