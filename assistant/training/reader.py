@@ -34,8 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.training.reader_data import ReaderExample
-from assistant.training.reader_checkpoint import load_checkpoint, save_checkpoint
+from assistant.training.reader_data import ReaderExample, candidate_texts
+from assistant.training.reader_checkpoint import Progress, load_checkpoint, save_checkpoint
 from assistant.training.reader_export import export
 from assistant.training.reader_mining import hardest
 from assistant.training.reader_sources import data_record, examples_for, is_cases, source_examples, split
@@ -84,17 +84,6 @@ class Plan:
             self.data = [self.data]
 
 
-@dataclass
-class Progress:
-    """Where a run is: optimizer steps taken, examples consumed, pairs seen, loss per step."""
-
-    step: int = 0
-    position: int = 0
-    pairs: int = 0
-    seconds: float = 0.0
-    losses: list[float] = field(default_factory=list)
-
-
 def _device() -> str:
     import torch
 
@@ -139,12 +128,6 @@ def _teacher(plan: Plan, device: str):
     return as_teacher(new_model(replace(plan, init=plan.teacher, layers=0, freeze_embeddings=False), device))
 
 
-def _texts(e: ReaderExample, plan: Plan) -> list[str]:
-    """What the reader reads for one example: the answer sentence first, then negatives;
-    for a question the article does not answer, ``1 + negatives`` candidates, none an answer."""
-    return [e.positive, *e.negatives[: plan.negatives]] if e.positive else list(e.negatives[: 1 + plan.negatives])
-
-
 def encode(tokenizer, batch: list[ReaderExample], plan: Plan):
     """The tokenized (question, sentence) pairs of one batch, which of the ``1 + negatives``
     slots each question fills, and each question's target slot (``1 + negatives``: the
@@ -158,7 +141,7 @@ def encode(tokenizer, batch: list[ReaderExample], plan: Plan):
     for row, e in enumerate(batch):
         if not e.positive and not plan.null:
             raise ValueError("an unanswerable training question needs the null option (Plan.null)")
-        texts = _texts(e, plan)
+        texts = candidate_texts(e, plan.negatives)
         valid[row, : len(texts)] = True
         targets.append(0 if e.positive else width)
         pairs += [(e.question, t) for t in texts]
@@ -272,8 +255,7 @@ def train(plan: Plan, work: Path, max_minutes: float, resume: bool, progress: bo
     device = _device()
     work.mkdir(parents=True, exist_ok=True)
     training, validation = split(examples_for(plan, work, progress))
-    if plan.hard:
-        training = hardest(training, plan, work, progress)
+    training = hardest(training, plan, work, progress) if plan.hard else training
     model = new_model(plan, device)
     teacher = _teacher(plan, device)
     trained = [p for p in model[0].model.parameters() if p.requires_grad]

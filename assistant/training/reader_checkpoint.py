@@ -11,12 +11,23 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from assistant.training.reader import Plan, Progress
+    from assistant.training.reader import Plan
+
+
+@dataclass
+class Progress:
+    """Where a run is: optimizer steps taken, examples consumed, pairs seen, loss per step."""
+
+    step: int = 0
+    position: int = 0
+    pairs: int = 0
+    seconds: float = 0.0
+    losses: list[float] = field(default_factory=list)
 
 
 def save_checkpoint(folder: Path, model, optimizer, plan: Plan, done: Progress) -> None:
@@ -80,6 +91,4 @@ def load_checkpoint(folder: Path, model, optimizer, plan: Plan) -> Progress:
     optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
     torch.set_rng_state(load_file(str(folder / "rng.safetensors"))["torch"])
     random.setstate(_tupled(meta["python_random"]))
-    from assistant.training.reader import Progress
-
     return Progress(**meta["progress"])

@@ -47,6 +47,12 @@ class ReaderExample:
     title: str = ""
 
 
+def candidate_texts(e: ReaderExample, negatives: int) -> list[str]:
+    """What the reader reads for one example: the answer sentence first, then up to ``negatives``
+    negatives; for a question the article does not answer, ``1 + negatives`` candidates, none an answer."""
+    return [e.positive, *e.negatives[:negatives]] if e.positive else list(e.negatives[: 1 + negatives])
+
+
 def answer_sentence(article: Article, spans: list[tuple[int, int]], texts: list[str]) -> int | None:
     """Index of the one sentence, in the paragraph of the first answer span, that contains an
     answer text; None when no sentence or several do."""

@@ -21,7 +21,8 @@ import numpy as np
 from assistant.checksum import file_sha256
 
 if TYPE_CHECKING:
-    from assistant.training.reader import Plan, Progress
+    from assistant.training.reader import Plan
+    from assistant.training.reader_checkpoint import Progress
 
 
 def export(model, plan: Plan, done: Progress, total: int, metrics: dict, out: Path, command: str,

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistant.checksum import file_sha256
-from assistant.training.reader_data import ReaderExample
+from assistant.training.reader_data import ReaderExample, candidate_texts
 
 if TYPE_CHECKING:
     from assistant.training.reader import Plan
@@ -74,12 +74,12 @@ def example_losses(examples: list[ReaderExample], plan: Plan, progress: bool = T
     from tqdm import tqdm
 
     from assistant.embedding.light_reader import LightReader
-    from assistant.training.reader import _texts
 
     reader = LightReader(Path(plan.init))
     losses = np.empty(len(examples))
     for i, e in enumerate(tqdm(examples, desc="scoring for --hard", unit="question", disable=not progress)):
-        losses[i] = listwise_loss(reader.scores(e.question, _texts(e, plan)), bool(e.positive), plan.null)
+        logits = reader.scores(e.question, candidate_texts(e, plan.negatives))
+        losses[i] = listwise_loss(logits, bool(e.positive), plan.null)
     return losses
 
 

@@ -50,13 +50,14 @@ def test_the_hardest_share_is_the_largest_losses_in_order_and_is_remembered(tmp_
     pytest.importorskip("torch")
     from assistant.embedding.light_reader import LightReader
     from assistant.training import reader_mining
-    from assistant.training.reader import Plan, _texts
+    from assistant.training.reader import Plan
+    from assistant.training.reader_data import candidate_texts
 
     plan = Plan(negatives=2, null=True, init=str(SHIPPED), hard=0.5, hard_pool=6)
     examples = _examples() + [ReaderExample("Beyond the pool?", "", ("x",))]
     chosen = hardest(examples, plan, tmp_path)
     reader = LightReader(SHIPPED, backend="numpy", bf16=False)  # brute force, float32
-    losses = [listwise_loss(reader.scores(e.question, _texts(e, plan)), bool(e.positive), True)
+    losses = [listwise_loss(reader.scores(e.question, candidate_texts(e, plan.negatives)), bool(e.positive), True)
               for e in examples[:6]]
     expected = [examples[i] for i in sorted(np.argsort(losses)[::-1][:3])]
     assert chosen == expected
