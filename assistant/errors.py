@@ -56,6 +56,10 @@ class SettingsError(AssistantError):
         super().__init__("Bad setting: " + "; ".join(problems) + ". Fix or unset the variable.")
 
 
+class TrainingOptionError(AssistantError, ValueError):
+    """An option of a training command (``assistant train ...``) with a value it cannot take."""
+
+
 class NoArticlesError(ArticleError):
     def __init__(self, paths: list[str]):
         super().__init__(f"No article files (.txt, .md) in {', '.join(paths)}. Add articles there or pass "

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.errors import TrainingOptionError
 from assistant.training.reader_data import ReaderExample, candidate_texts
 from assistant.training.reader_checkpoint import Progress, load_checkpoint, save_checkpoint
 from assistant.training.reader_export import export
@@ -82,6 +83,11 @@ class Plan:
     def __post_init__(self):
         if isinstance(self.data, str):  # one source, as older plans and provenance records name it
             self.data = [self.data]
+        # Checked here, when the command is read, not after its examples are built (minutes).
+        if self.hard and not self.init:
+            raise TrainingOptionError("--hard scores the examples with the starting reader: give --init")
+        if not 0.0 <= self.hard <= 1.0:
+            raise TrainingOptionError(f"--hard is a share of the examples, above 0 and at most 1, not {self.hard}")
 
 
 def _device() -> str:

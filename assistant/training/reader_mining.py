@@ -49,10 +49,6 @@ def hardest(examples: list[ReaderExample], plan: Plan, work: Path, progress: boo
     """The ``plan.hard`` share of the first ``plan.hard_pool`` examples (0: all) with the largest
     listwise loss under the starting reader ``plan.init``, in their order; read from the work
     folder when this plan chose them before."""
-    if not plan.init:
-        raise ValueError("--hard scores the examples with the starting reader: give --init")
-    if not 0.0 < plan.hard <= 1.0:
-        raise ValueError(f"--hard is a share of the examples, above 0 and at most 1, not {plan.hard}")
     pool = examples[: plan.hard_pool or None]
     saved = work / f"hard-{_key(plan)}.json"
     if saved.is_file():

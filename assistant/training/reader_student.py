@@ -28,7 +28,10 @@ def kept_layers(total: int, keep: int) -> list[int]:
     """Which of ``total`` encoder layers a ``keep``-layer student takes: evenly spaced, the
     first and the last always kept."""
     if not 1 <= keep <= total:
-        raise ValueError(f"--layers must be between 1 and {total} (the reader has {total} layers), not {keep}")
+        from assistant.errors import TrainingOptionError
+
+        raise TrainingOptionError(f"--layers must be between 1 and {total} (the reader has {total} layers), "
+                                  f"not {keep}")
     return sorted({int(i) for i in np.floor(np.linspace(0, total - 1, keep) + 1e-9)})
 
 

@@ -74,13 +74,19 @@ def test_the_hardest_share_is_the_largest_losses_in_order_and_is_remembered(tmp_
         hardest(examples, Plan(**{**plan.__dict__, "hard": 0.2}), tmp_path)
 
 
-def test_hard_needs_a_starting_reader_and_a_share(tmp_path):
+def test_hard_needs_a_starting_reader_and_a_share_when_the_command_is_read():
+    """Refused by the plan itself, before any example is built (that can take minutes), with an
+    error the CLI prints as a message (an ``AssistantError``), not a traceback."""
+    from assistant.errors import TrainingOptionError
     from assistant.training.reader import Plan
 
-    with pytest.raises(ValueError, match="--init"):
-        hardest(_examples(), Plan(hard=0.5), tmp_path)
-    with pytest.raises(ValueError, match="share"):
-        hardest(_examples(), Plan(hard=1.5, init=str(SHIPPED)), tmp_path)
+    with pytest.raises(TrainingOptionError, match="--init"):
+        Plan(hard=0.5)
+    with pytest.raises(TrainingOptionError, match="share"):
+        Plan(hard=1.5, init=str(SHIPPED))
+    with pytest.raises(TrainingOptionError, match="share"):
+        Plan(hard=-0.1, init=str(SHIPPED))
+    assert Plan().hard == 0.0 and Plan(hard=1.0, init=str(SHIPPED)).hard == 1.0
 
 
 @pytest.mark.slow
