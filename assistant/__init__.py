@@ -13,8 +13,8 @@ from assistant.errors import (
     EmptyQuestionError, FetchError,
     FileTooLargeError, HistoryError, IndexCorruptError, IndexMissingError, IndexStaleError, IndexWriteError,
     MethodError, ModelMissingError, NoArticlesError, NoSuchFileError, QuestionError, ReaderError, SettingsError,
-    SidecarError, StoreError, StoreLocationError, StoreRequestError, StoreUnavailableError, UnknownArticleError,
-    UnreadableFileError,
+    SidecarError, StoreError, StoreLocationError, StoreRequestError, StoreUnavailableError, TrainingOptionError,
+    UnknownArticleError, UnreadableFileError,
 )
 
 # Imported on first use, so that a command which needs none of them (``assistant train reader``,
@@ -43,6 +43,6 @@ __all__ = [
     "IndexMissingError", "IndexStaleError", "IndexWriteError", "MethodError", "ModelMissingError", "NoArticlesError",
     "NoSuchFileError", "Notice", "Quote", "QuestionError", "ReaderError", "Sentence", "Settings", "SettingsError",
     "SidecarError", "Speaker", "SpokenSentence", "StoreError", "StoreLocationError", "StoreRequestError",
-    "StoreUnavailableError",
+    "StoreUnavailableError", "TrainingOptionError",
     "UnknownArticleError", "UnreadableFileError",
 ]
