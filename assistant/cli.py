@@ -263,9 +263,10 @@ def _add_train(sub) -> None:
                            "answerability model (fitted on news questions through the shipped reader)")
     train.add_argument("what", choices=["reader", "answerability"])
     train.add_argument("--data", action="append",
-                       help="reader: SQuAD v1.1 training JSON (default ../shared/data/squad1.1-train/train-v1.1.json), "
-                            "or labelled questions (.jsonl, e.g. eval/news-train.jsonl: unanswerable ones train a "
-                            "'none of these' option); repeat to mix sources (one named twice counts twice). "
+                       help="reader: SQuAD training JSON (default ../shared/data/squad1.1-train/train-v1.1.json; "
+                            "a SQuAD 2.0 file's unanswerable questions train a 'none of these' option), "
+                            "or labelled questions (.jsonl, e.g. eval/news-train.jsonl: unanswerable ones train that "
+                            "option too); repeat to mix sources (one named twice counts twice). "
                             "answerability: labelled questions (default the three eval/news-train*.jsonl)")
     train.add_argument("--data-root", default="../shared/data",
                        help="with --data FILE.jsonl: the folder its articles' bbc/ paths are under")

@@ -39,7 +39,8 @@ from assistant.training.reader_data import ReaderExample, candidate_texts
 from assistant.training.reader_checkpoint import Progress, load_checkpoint, save_checkpoint
 from assistant.training.reader_export import export
 from assistant.training.reader_mining import hardest
-from assistant.training.reader_sources import data_record, examples_for, is_cases, source_examples, split
+from assistant.training.reader_sources import (data_record, examples_for, has_unanswerable, is_cases,
+                                               source_examples, split)
 from assistant.training.reader_student import MASKED, as_teacher, distil_loss, truncate
 
 log = logging.getLogger(__name__)
@@ -63,8 +64,8 @@ class Plan:
     epochs: float = 1.0
     seed: int = 0
     init: str = ""  # a saved CrossEncoder to continue from ("": the bundled MiniLM with a fresh head)
-    # With labelled questions (``data`` a .jsonl file, articles under ``data_root``): every question also
-    # meets a "none of these" option, a fixed logit 0, which is the answer to the unanswerable ones.
+    # With labelled questions (``data`` a .jsonl file, articles under ``data_root``) or a SQuAD 2.0 file:
+    # every question also meets a "none of these" option, a fixed logit 0, the answer to the unanswerable ones.
     data_root: str = ""
     null: bool = False
     # A smaller student (``reader_student``): keep this many of the init reader's layers (0: all),
@@ -309,12 +310,13 @@ def main(args) -> int:
     cases = any(is_cases(d) for d in data)
     plan = Plan(data=data, per_article=args.per_article, negatives=args.negatives,
                 batch_questions=args.batch_questions, max_length=args.max_length, lr=args.lr, epochs=args.epochs,
-                seed=args.seed, init=args.init or "", data_root=args.data_root if cases else "", null=cases,
+                seed=args.seed, init=args.init or "", data_root=args.data_root if cases else "",
                 layers=args.layers, teacher=args.teacher or "", distill=args.distill if args.teacher else 0.0,
                 freeze_embeddings=args.freeze_embeddings, hard=args.hard, hard_pool=args.hard_pool)
     if args.threads:
         torch.set_num_threads(args.threads)
     work = Path(args.work)
+    plan.null = any(has_unanswerable(plan, source, work) for source in dict.fromkeys(plan.data))
     if args.prepare:
         for source in dict.fromkeys(plan.data):
             header, _ = source_examples(plan, source, work, progress=not args.quiet)

@@ -14,7 +14,8 @@ Labelled news questions (``eval/news-train.jsonl``, the ``cases`` format with
 short answer spans, read by ``build_case_examples``) add what SQuAD v1.1 lacks:
 news phrasing, and questions the article does not answer. Such a question has no
 positive (``positive == ""``): the reader learns to score all of its candidates
-below the "none of these" option (``Plan.null``).
+below the "none of these" option (``Plan.null``). A SQuAD 2.0 file's unanswerable
+questions (``is_impossible``) become such examples too, rather than being dropped.
 
 Example:
     >>> from assistant.ingest.files import article_from_text
@@ -153,7 +154,8 @@ def load_examples(path: Path) -> tuple[dict, list[ReaderExample]]:
 def build_examples(squad_path: Path, per_article: int, negatives: int, seed: int,
                    progress: bool = True) -> list[ReaderExample]:
     """Up to ``per_article`` questions of every article (a seeded sample), each with its
-    answer sentence and ``negatives`` hard negatives (see the module docstring)."""
+    answer sentence and ``negatives`` hard negatives (see the module docstring); in a SQuAD 2.0
+    file, an unanswerable one with the retrieval's top ``negatives + 1`` sentences instead."""
     from tqdm import tqdm
 
     from assistant.evaluation.datasets import load_squad
@@ -167,6 +169,9 @@ def build_examples(squad_path: Path, per_article: int, negatives: int, seed: int
         bot = bot_for([article])
         questions = rng.sample(squad.questions, min(per_article, len(squad.questions)))
         for q in questions:
+            if not q.answerable:  # SQuAD 2.0: a question this article does not answer
+                examples.append(_unanswered(article, q.question, _hybrid_order(bot, q.question), negatives))
+                continue
             texts = [squad.text[s:e] for s, e in q.answers]
             gold = answer_sentence(article, q.answers, texts)
             if gold is None:
@@ -183,6 +188,12 @@ def _answered(article: Article, question: str, gold: int, order: list[int], nega
     chosen = pick_negatives(article, gold, order, negatives, rng)
     return ReaderExample(question, article.sentences[gold].text, tuple(article.sentences[i].text for i in chosen),
                          article.title)
+
+
+def _unanswered(article: Article, question: str, order: list[int], negatives: int) -> ReaderExample:
+    """The example of a question ``article`` does not answer: the retrieval ``order``'s top
+    ``negatives + 1`` sentences, none of them an answer (the target is "none of these")."""
+    return ReaderExample(question, "", tuple(article.sentences[i].text for i in order[: negatives + 1]), article.title)
 
 
 def build_case_examples(path: Path, data_root: Path, negatives: int, seed: int,
@@ -208,8 +219,7 @@ def build_case_examples(path: Path, data_root: Path, negatives: int, seed: int,
         for case in by_article[name]:
             order = _hybrid_order(bot, case.question)
             if not case.answerable:
-                examples.append(ReaderExample(case.question, "", tuple(article.sentences[i].text
-                                                                       for i in order[: negatives + 1]), article.title))
+                examples.append(_unanswered(article, case.question, order, negatives))
                 continue
             spans = [(at, at + len(g)) for g in case.gold if (at := article.text.find(g)) >= 0]
             gold = answer_sentence(article, spans, list(case.gold))

@@ -1,11 +1,11 @@
 """The reader's training examples from its sources: each source's examples built once and
 cached in the run's work folder, the sources mixed, and whole articles held out.
 
-A source is SQuAD v1.1 JSON or a labelled-questions ``.jsonl`` file (``reader_data`` builds
-the examples). The cache (``examples-<key>.jsonl.xz``, keyed by what builds it) records the
-source's sha256: a changed source is built again, and a cache whose source file is absent
-serves alone, so a machine sent the caches (a GPU one) trains without the data or the
-retrieval models that build them.
+A source is SQuAD JSON (v1.1, or 2.0 with unanswerable questions) or a labelled-questions
+``.jsonl`` file (``reader_data`` builds the examples). The cache (``examples-<key>.jsonl.xz``,
+keyed by what builds it) records the source's sha256: a changed source is built again, and a
+cache whose source file is absent serves alone, so a machine sent the caches (a GPU one) trains
+without the data or the retrieval models that build them.
 
 Example:
     >>> from assistant.training.reader import Plan
@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import random
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from assistant.training.reader import Plan
 
 log = logging.getLogger(__name__)
+_IMPOSSIBLE = re.compile(rb'"is_impossible"\s*:\s*true')
 
 
 def examples_for(plan: Plan, work: Path, progress: bool) -> list[ReaderExample]:
@@ -63,7 +65,22 @@ def source_examples(plan: Plan, source: str, work: Path, progress: bool) -> tupl
     else:
         examples = build_examples(Path(source), plan.per_article, plan.negatives, plan.seed, progress)
     work.mkdir(parents=True, exist_ok=True)
-    return save_examples(examples, path, {"source": source, "sha256": file_sha256(Path(source))}), examples
+    unanswered = sum(not e.positive for e in examples)  # read by ``has_unanswerable`` when the file is not sent
+    header = {"source": source, "sha256": file_sha256(Path(source)), "unanswerable": unanswered}
+    return save_examples(examples, path, header), examples
+
+
+def has_unanswerable(plan: Plan, source: str, work: Path) -> bool:
+    """Whether ``source`` holds questions its article does not answer, which train the reader's
+    "none of these" option (``Plan.null``): every labelled-questions file, as always; a SQuAD file
+    whose questions include one marked ``is_impossible`` (SQuAD 2.0); a file absent here (a run
+    sent only the caches) when its cache counted some."""
+    if is_cases(source):
+        return True
+    if Path(source).is_file():
+        return _IMPOSSIBLE.search(Path(source).read_bytes()) is not None
+    cache = cache_path(plan, source, work)
+    return cache.is_file() and read_header(cache).get("unanswerable", 0) > 0
 
 
 def cache_path(plan: Plan, source: str, work: Path) -> Path:

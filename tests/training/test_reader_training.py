@@ -318,3 +318,58 @@ def test_the_commit_recorded_says_when_the_code_that_ran_is_not_committed(tmp_pa
     outside.mkdir()
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
     assert _commit(outside) == "abc123"
+
+
+HARBOUR = ["The harbour opened in 1850. Fishing boats crowded its quay. A lighthouse was built on the rocks in 1862.",
+           "Trade fell after the railway came. The town council bought the harbour in 1921. Tourists fill the quay."]
+
+
+def _squad2(path, unanswerable: bool = True) -> None:
+    """A one-article SQuAD 2.0 file: two answerable questions and, with ``unanswerable``, one marked
+    ``is_impossible`` (written as the SQuAD 2.0 file is, with its plausible answer)."""
+    def qa(qid: str, question: str, paragraph: int, answer: str) -> dict:
+        return {"id": qid, "question": question, "is_impossible": False,
+                "answers": [{"text": answer, "answer_start": HARBOUR[paragraph].index(answer)}]}
+
+    paragraphs = [{"context": HARBOUR[0], "qas": [qa("a", "When did the harbour open?", 0, "1850")]},
+                  {"context": HARBOUR[1], "qas": [qa("b", "Who bought the harbour?", 1, "The town council")]}]
+    if unanswerable:
+        paragraphs[1]["qas"].append({"id": "c", "question": "When did the railway close?", "is_impossible": True,
+                                     "answers": [], "plausible_answers": [{"text": "1921", "answer_start": 71}]})
+    path.write_text(json.dumps({"version": "v2.0", "data": [{"title": "Harbour", "paragraphs": paragraphs}]}),
+                    encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_squad2_file_trains_the_none_option_with_its_unanswerable_questions(tmp_path):
+    """A SQuAD 2.0 source's unanswerable questions become "none of these" examples (they were
+    dropped before), and the command turns the null option on for it, from the file or, when only
+    its cache was sent, from the cache; a file without such questions leaves it off."""
+    pytest.importorskip("torch")
+    from assistant.cli import main
+    from assistant.training.reader import Plan
+    from assistant.training.reader_data import build_examples
+    from assistant.training.reader_sources import has_unanswerable, source_examples
+
+    _squad2(tmp_path / "v2.json")
+    _squad2(tmp_path / "v1.json", unanswerable=False)
+    examples = build_examples(tmp_path / "v2.json", per_article=10, negatives=2, seed=0, progress=False)
+    sentences = {s.text for s in article_from_text("Harbour\n\n" + "\n\n".join(HARBOUR)).sentences}
+    by_question = {e.question: e for e in examples}
+    assert set(by_question) == {"When did the harbour open?", "Who bought the harbour?", "When did the railway close?"}
+    none = by_question["When did the railway close?"]
+    assert none.positive == "" and len(none.negatives) == 3 and set(none.negatives) <= sentences
+    assert "1850" in by_question["When did the harbour open?"].positive
+    assert "The town council" in by_question["Who bought the harbour?"].positive
+    plan, work = Plan(data=[str(tmp_path / "v2.json")], negatives=2), tmp_path / "w"
+    assert has_unanswerable(plan, plan.data[0], work) and not has_unanswerable(plan, str(tmp_path / "v1.json"), work)
+    source_examples(plan, plan.data[0], work, progress=False)
+    (tmp_path / "v2.json").rename(tmp_path / "sent-away.json")  # a GPU machine gets the cache, not the file
+    assert has_unanswerable(plan, plan.data[0], work)
+    assert not has_unanswerable(plan, str(tmp_path / "never.json"), work)
+    common = ["--negatives", "2", "--batch-questions", "3", "--max-length", "48", "--max-steps", "1", "--quiet"]
+    for name, null in (("v2.json", True), ("v1.json", False)):
+        out = tmp_path / f"reader-{name}"
+        assert main(["train", "reader", "--data", str(tmp_path / name), "--work", str(work), "--out", str(out),
+                     *common]) == 0
+        assert json.loads((out / "provenance.json").read_text())["plan"]["null"] is null
