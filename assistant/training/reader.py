@@ -88,7 +88,8 @@ class Plan:
         if self.hard and not self.init:
             raise TrainingOptionError("--hard scores the examples with the starting reader: give --init")
         if not 0.0 <= self.hard <= 1.0:
-            raise TrainingOptionError(f"--hard is a share of the examples, above 0 and at most 1, not {self.hard}")
+            raise TrainingOptionError(f"--hard is a share of the examples, from 0 (every example, no mining) "
+                                      f"to 1, not {self.hard}")
 
 
 def _device() -> str:
