@@ -19,7 +19,6 @@ import hashlib
 import json
 import logging
 import random
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
     from assistant.training.reader import Plan
 
 log = logging.getLogger(__name__)
-_IMPOSSIBLE = re.compile(rb'"is_impossible"\s*:\s*true')
 
 
 def examples_for(plan: Plan, work: Path, progress: bool) -> list[ReaderExample]:
@@ -77,8 +75,10 @@ def has_unanswerable(plan: Plan, source: str, work: Path) -> bool:
     sent only the caches) when its cache counted some."""
     if is_cases(source):
         return True
-    if Path(source).is_file():
-        return _IMPOSSIBLE.search(Path(source).read_bytes()) is not None
+    if Path(source).is_file():  # read as the examples are, so the two never disagree about the format
+        from assistant.evaluation.datasets import load_squad
+
+        return any(not q.answerable for article in load_squad(source) for q in article.questions)
     cache = cache_path(plan, source, work)
     return cache.is_file() and read_header(cache).get("unanswerable", 0) > 0
 
