@@ -64,21 +64,21 @@ def test_news_training_questions_never_use_an_article_the_news_suite_measures():
 
 
 def test_squad_unanswerable_training_questions_name_training_articles_only():
-    """eval/squad-unanswerable-train*.jsonl: 4,800 questions written to look answerable from 160
+    """eval/squad-unanswerable-train*.jsonl: 7,200 questions written to look answerable from 240
     SQuAD v1.1 training articles that do not answer them (SQuAD 2.0's kind), 40 articles a file;
     each names an article of the training file, which shares none with the SQuAD 2.0 articles
     that measure."""
     import json
 
-    names = ["squad-unanswerable-train.jsonl"] + [f"squad-unanswerable-train-{n}.jsonl" for n in (2, 3, 4)]
+    names = ["squad-unanswerable-train.jsonl"] + [f"squad-unanswerable-train-{n}.jsonl" for n in (2, 3, 4, 5, 6)]
     files = [_news_cases(name) for name in names]
     cases = [c for f in files for c in f]
-    assert [len(f) for f in files] == [1200] * 4 and not any(c.answerable for c in cases)
-    assert len({c.question.lower() for c in cases}) == 4800
+    assert [len(f) for f in files] == [1200] * 6 and not any(c.answerable for c in cases)
+    assert len({c.question.lower() for c in cases}) == 7200
     assert {c.article.split("#")[0] for c in cases} == {"squad1.1-train/train-v1.1.json"}
     named = [{c.article.split("#", 1)[1] for c in f} for f in files]
     every = set().union(*named)
-    assert [len(n) for n in named] == [40] * 4 and len(every) == 160  # no article in two files
+    assert [len(n) for n in named] == [40] * 6 and len(every) == 240  # no article in two files
     train = DATA / "squad1.1-train" / "train-v1.1.json"
     if not train.is_file():
         pytest.skip("the SQuAD v1.1 training file is in ../shared/data")
