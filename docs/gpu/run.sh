@@ -10,9 +10,10 @@ SQ=../shared/data/squad1.1-train/train-v1.1.json
 N1=eval/news-train.jsonl; N2=eval/news-train-2.jsonl; N3=eval/news-train-3.jsonl
 U1=eval/squad-unanswerable-train.jsonl; U2=eval/squad-unanswerable-train-2.jsonl; U3=eval/squad-unanswerable-train-3.jsonl
 U4=eval/squad-unanswerable-train-4.jsonl; U5=eval/squad-unanswerable-train-5.jsonl; U6=eval/squad-unanswerable-train-6.jsonl
+U_TWICE=$(for u in $U1 $U2 $U3 $U4 $U5 $U6; do echo -n "--data $u --data $u "; done)  # each unanswerable set twice
 COMMON="--data-root ../shared/data --per-article 10000 --negatives 7 --seed 0 --batch-questions 64 --freeze-embeddings --init assistant/data/reader --validate 2000 --max-minutes $MIN ${EXTRA:-}"
-BASE=${BASE:-"--data $SQ --data $N1 --data $N1 --data $N2 --data $N2 --data $N3 --data $N3 --data $N3 --data $U1 --data $U1 --data $U2 --data $U2 --data $U3 --data $U3 --data $U4 --data $U4 --data $U5 --data $U5 --data $U6 --data $U6"}
-MORE_U=${MORE_U-"--data $U1 --data $U1 --data $U2 --data $U2 --data $U3 --data $U3 --data $U4 --data $U4 --data $U5 --data $U5 --data $U6 --data $U6 --data $N1 --data $N2 --data $N3"}
+BASE=${BASE:-"--data $SQ --data $N1 --data $N1 --data $N2 --data $N2 --data $N3 --data $N3 --data $N3 $U_TWICE"}
+MORE_U=${MORE_U-"$U_TWICE --data $N1 --data $N2 --data $N3"}
 run() { v=$1; shift; mkdir -p /tmp/w$v; cp .device/cache/*.xz /tmp/w$v/;
   $PY -m assistant train reader "$@" $COMMON --work /tmp/w$v --out /tmp/w$v/reader > /tmp/logs/$v.log 2>&1;
   echo "$v rc=$?" >> /tmp/logs/$v.log; tail -2 /tmp/logs/$v.log; }
