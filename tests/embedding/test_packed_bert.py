@@ -27,12 +27,17 @@ SENTENCES = [
 def test_packed_reader_equals_the_numpy_reader_and_scoring_alone():
     question = "Who did Zuckerberg call after the election?"
     exact = LightReader(READER_DIR, backend="numpy").scores(question, SENTENCES)
-    packed32 = LightReader(READER_DIR, bf16=False).scores(question, SENTENCES)
+    reader32 = LightReader(READER_DIR, bf16=False)
+    packed32 = reader32.scores(question, SENTENCES)
     assert np.allclose(packed32, exact, atol=1e-4)  # the same function in float32: packing changes nothing
+    alone32 = np.array([reader32.scores(question, [s])[0] for s in SENTENCES])
+    assert np.allclose(packed32, alone32, atol=1e-4)  # no pair attends to another's tokens
     fast = LightReader(READER_DIR)
     together = fast.scores(question, SENTENCES)
     alone = np.array([fast.scores(question, [s])[0] for s in SENTENCES])
-    assert np.allclose(together, alone, atol=1e-4)  # no pair attends to another's tokens
+    # In bfloat16 a CPU with AMX tiles a batch and a single pair differently, so the rounding
+    # (about 0.01 of a logit) may differ; only float32 above can show the attention is separate.
+    assert np.allclose(together, alone, atol=0.05)
     assert np.allclose(together, exact, atol=0.1) and int(np.argmax(together)) == int(np.argmax(exact))
 
 
